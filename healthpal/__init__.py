@@ -1,0 +1,74 @@
+"""Healthpal: a clinician portal, a mobile JSON API and an admin panel over one domain layer."""
+from pathlib import Path
+
+from flask import Flask
+
+from healthpal import config as settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, the portal and the API, the admin, errors, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_admin(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    if test_config is None:
+        settings.load_dotenv(ROOT / ".env")
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    settings.check_production(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+
+def register_extensions(app: Flask) -> None:
+    from healthpal.extensions import csrf, db, htmx, jwt, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    jwt.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from healthpal import api, web
+
+    web.init_app(app)
+    api.init_app(app)
+
+
+def register_admin(app: Flask) -> None:
+    from healthpal import admin
+
+    admin.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from healthpal import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from healthpal import cli
+
+    cli.init_app(app)

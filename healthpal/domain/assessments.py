@@ -1,0 +1,210 @@
+"""Assessments and their question/answer rounds: scoping, rules and atomic writes."""
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from healthpal.domain import audit, clock, patients, rules
+from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.domain.paging import Page, order_by, paginate
+from healthpal.domain.transactions import atomic
+from healthpal.extensions import db
+from healthpal.models import Assessment, Patient, QARound, User
+
+FIELDS = ("patient", "type", "date", "score", "qna_rounds")
+ORDERING = {
+    "date": Assessment.date,
+    "type": Assessment.type,
+    "patient": Assessment.patient_id,
+    "score": Assessment.score,
+}
+DEFAULT_ORDERING = "date"
+DUPLICATE = "This patient already has an assessment of this type on this date."
+UNKNOWN_PATIENT = "Choose one of your patients."
+BEFORE_BIRTH = "Assessment date cannot be before the patient's birthdate."
+NOT_A_NUMBER = "Enter a number."
+BAD_DATE = "Enter a valid date."
+
+
+def visible(actor: User, via: str) -> Select:
+    """SELECT of the assessments of the patients `actor` may see."""
+    stmt = select(Assessment).join(Assessment.patient)
+    if not patients.sees_everything(actor, via):
+        stmt = stmt.where(Patient.clinician_id == actor.id)
+    return stmt
+
+
+def get(*, actor: User, via: str, assessment_id: int) -> Assessment:
+    """One visible assessment with its rounds (one query), or NotFound."""
+    assessment = db.session.scalar(
+        visible(actor, via).where(Assessment.id == assessment_id)
+        .options(joinedload(Assessment.rounds), joinedload(Assessment.patient))
+    )
+    if assessment is None:
+        raise NotFound("Not found.")
+    return assessment
+
+
+def view(*, actor: User, via: str, assessment_id: int) -> Assessment:
+    """`get`, recorded in the audit trail as a read."""
+    assessment = get(actor=actor, via=via, assessment_id=assessment_id)
+    audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
+    db.session.commit()
+    return assessment
+
+
+def parse_filters(params) -> dict:
+    """List filters from query parameters (`type`, `date`, `date_gte`, `date_lte`, `patient`)."""
+    filters, errors = {}, {}
+    if params.get("type"):
+        filters["type"] = params["type"].strip()
+    for name in ("date", "date_gte", "date_lte"):
+        if params.get(name):
+            try:
+                filters[name] = rules.parse_date(params[name])
+            except rules.FieldError:
+                errors[name] = [BAD_DATE]
+    if params.get("patient"):
+        if params["patient"].strip().isdigit():
+            filters["patient"] = int(params["patient"])
+        else:
+            errors["patient"] = [NOT_A_NUMBER]
+    if errors:
+        raise Invalid(errors)
+    return filters
+
+
+def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
+           page: int | str = 1, page_size: int = 20) -> Page:
+    """A page of visible assessments, rounds loaded in one extra query."""
+    filters = filters or {}
+    stmt = visible(actor, via).options(selectinload(Assessment.rounds))
+    if "type" in filters:
+        stmt = stmt.where(Assessment.type == filters["type"])
+    if "date" in filters:
+        stmt = stmt.where(Assessment.date == filters["date"])
+    if "date_gte" in filters:
+        stmt = stmt.where(Assessment.date >= filters["date_gte"])
+    if "date_lte" in filters:
+        stmt = stmt.where(Assessment.date <= filters["date_lte"])
+    if "patient" in filters:
+        stmt = stmt.where(Assessment.patient_id == filters["patient"])
+    stmt = stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
+    return paginate(stmt, number=page, size=page_size)
+
+
+def types_used(*, actor: User, via: str) -> list[str]:
+    """The assessment types this clinician has recorded, alphabetically (for suggestions)."""
+    stmt = visible(actor, via).with_only_columns(Assessment.type).distinct().order_by(Assessment.type)
+    return list(db.session.scalars(stmt))
+
+
+def _patient(actor: User, via: str, value) -> Patient:
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+        raise rules.FieldError(UNKNOWN_PATIENT)
+    try:
+        return patients.get(actor=actor, via=via, patient_id=int(value))
+    except NotFound:
+        raise rules.FieldError(UNKNOWN_PATIENT) from None
+
+
+def clean(data, *, actor: User, via: str, partial: bool, current: Assessment | None = None) -> dict:
+    """Stored values for `data` (`patient` as a Patient, rounds as (question, answer) pairs).
+
+    Cross-field rules are checked against the resulting record; every error is reported at once.
+    """
+    if not isinstance(data, dict):
+        raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
+    today = clock.today()
+    cleaners = {
+        "patient": lambda v: _patient(actor, via, v),
+        "type": rules.assessment_type,
+        "date": lambda v: rules.assessment_date(v, today=today),
+        "score": rules.score,
+        "qna_rounds": rules.qna_rounds,
+    }
+    required = dict(data)
+    if current is None and "date" not in data:
+        required["date"] = today.isoformat()
+    if current is not None and not partial and "date" not in data:
+        required["date"] = current.date.isoformat()
+    cleaned, errors = rules.collect(required, cleaners, partial=partial)
+    patient = cleaned.get("patient", current.patient if current is not None else None)
+    day = cleaned.get("date", current.date if current is not None else None)
+    if "patient" not in errors and "date" not in errors and patient is not None and day < patient.birthdate:
+        errors["date"] = [BEFORE_BIRTH]
+    if errors:
+        raise Invalid(errors)
+    return cleaned
+
+
+def _check_unique(patient: Patient, day, kind: str, exclude_id: int | None) -> None:
+    stmt = select(Assessment.id).where(
+        Assessment.patient_id == patient.id, Assessment.date == day, Assessment.type == kind,
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Assessment.id != exclude_id)
+    if db.session.scalar(stmt) is not None:
+        raise Invalid({"non_field_errors": [DUPLICATE]})
+
+
+def _snapshot(assessment: Assessment) -> dict:
+    return {
+        "patient": assessment.patient_id,
+        "type": assessment.type,
+        "date": assessment.date,
+        "score": assessment.score,
+        "qna_rounds": [[r.question, r.answer] for r in assessment.rounds],
+    }
+
+
+def _rounds(pairs) -> list[QARound]:
+    return [QARound(position=i, question=q, answer=a) for i, (q, a) in enumerate(pairs)]
+
+
+def create(*, actor: User, via: str, data: dict) -> Assessment:
+    """A new assessment for one of the actor's patients, with its rounds, in one transaction."""
+    cleaned = clean(data, actor=actor, via=via, partial=False)
+    with atomic(duplicate=DUPLICATE):
+        _check_unique(cleaned["patient"], cleaned["date"], cleaned["type"], None)
+        assessment = Assessment(
+            patient=cleaned["patient"], type=cleaned["type"], date=cleaned["date"], score=cleaned["score"],
+            rounds=_rounds(cleaned["qna_rounds"]),
+        )
+        db.session.add(assessment)
+        db.session.flush()
+        audit.record(actor=actor, via=via, action=audit.CREATE, entity=assessment,
+                     changes=audit.diff({}, _snapshot(assessment)))
+    return assessment
+
+
+def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bool = False) -> Assessment:
+    """Replace (or patch) a visible assessment; sent rounds replace the old ones as a whole."""
+    assessment = get(actor=actor, via=via, assessment_id=assessment_id)
+    cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
+    before = _snapshot(assessment)
+    with atomic(duplicate=DUPLICATE):
+        _check_unique(
+            cleaned.get("patient", assessment.patient), cleaned.get("date", assessment.date),
+            cleaned.get("type", assessment.type), assessment.id,
+        )
+        for name in ("patient", "type", "date", "score"):
+            if name in cleaned:
+                setattr(assessment, name, cleaned[name])
+        if "qna_rounds" in cleaned and before["qna_rounds"] != [list(p) for p in cleaned["qna_rounds"]]:
+            assessment.rounds.clear()
+            db.session.flush()
+            assessment.rounds.extend(_rounds(cleaned["qna_rounds"]))
+        db.session.flush()
+        changes = audit.diff(before, _snapshot(assessment))
+        if changes:
+            assessment.updated_at = clock.now()
+            audit.record(actor=actor, via=via, action=audit.UPDATE, entity=assessment, changes=changes)
+    return assessment
+
+
+def delete(*, actor: User, via: str, assessment_id: int) -> None:
+    """Delete a visible assessment and its rounds."""
+    assessment = get(actor=actor, via=via, assessment_id=assessment_id)
+    with atomic(duplicate=DUPLICATE):
+        audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
+                     changes=audit.diff(_snapshot(assessment), {}))
+        db.session.delete(assessment)

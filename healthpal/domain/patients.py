@@ -1,0 +1,168 @@
+"""Patients: who may see them, the rules they obey, and every change to them."""
+from sqlalchemy import Select, func, or_, select
+
+from healthpal.domain import audit, channels, clock, rules
+from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.domain.paging import Page, order_by, paginate
+from healthpal.domain.transactions import atomic
+from healthpal.extensions import db
+from healthpal.models import Assessment, Patient, User
+
+FIELDS = ("full_name", "gender", "birthdate", "phone", "address")
+ORDERING = {
+    "full_name": Patient.full_name,
+    "birthdate": Patient.birthdate,
+    "created_at": Patient.created_at,
+    "id": Patient.id,
+}
+DEFAULT_ORDERING = "full_name"
+DUPLICATE = "You already have a patient with this full name and birthdate."
+UNKNOWN_CLINICIAN = "Choose an existing clinician, or none."
+
+
+def sees_everything(actor: User, via: str) -> bool:
+    """Superusers see every record, but only through the admin panel."""
+    return via == channels.ADMIN and actor is not None and actor.is_superuser
+
+
+def visible(actor: User, via: str) -> Select:
+    """SELECT of the patients `actor` may see: their own (admins in the admin panel: all)."""
+    stmt = select(Patient)
+    if not sees_everything(actor, via):
+        stmt = stmt.where(Patient.clinician_id == actor.id)
+    return stmt
+
+
+def age(patient: Patient) -> int:
+    return rules.age(patient.birthdate, clock.today())
+
+
+def get(*, actor: User, via: str, patient_id: int) -> Patient:
+    """One visible patient, or NotFound."""
+    patient = db.session.scalar(visible(actor, via).where(Patient.id == patient_id))
+    if patient is None:
+        raise NotFound("Not found.")
+    return patient
+
+
+def view(*, actor: User, via: str, patient_id: int) -> Patient:
+    """`get`, recorded in the audit trail as a read of that patient."""
+    patient = get(actor=actor, via=via, patient_id=patient_id)
+    audit.record(actor=actor, via=via, action=audit.READ, entity=patient)
+    db.session.commit()
+    return patient
+
+
+def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
+           ordering: str | None = None, page: int | str = 1, page_size: int = 20) -> Page:
+    """A page of visible patients whose name or phone contains `text`, optionally of one gender."""
+    stmt = visible(actor, via)
+    text = (text or "").strip()
+    if text:
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(Patient.full_name).like(pattern, escape="\\"),
+                              Patient.phone.like(pattern, escape="\\")))
+    if gender:
+        stmt = stmt.where(Patient.gender == gender)
+    stmt = stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id))
+    return paginate(stmt, number=page, size=page_size)
+
+
+def _clinician(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, User):
+        return value.id
+    if isinstance(value, bool) or not str(value).strip().isdigit():
+        raise rules.FieldError(UNKNOWN_CLINICIAN)
+    if db.session.get(User, int(value)) is None:
+        raise rules.FieldError(UNKNOWN_CLINICIAN)
+    return int(value)
+
+
+def clean(data, *, partial: bool, via: str) -> dict:
+    """The stored values for `data`, or Invalid with every field error at once."""
+    if not isinstance(data, dict):
+        raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
+    today = clock.today()
+    cleaners = {
+        "full_name": rules.full_name,
+        "gender": rules.gender,
+        "birthdate": lambda v: rules.birthdate(v, today=today),
+        "phone": rules.phone,
+        "address": rules.place_id,
+    }
+    cleaned, errors = rules.collect(data, cleaners, partial=partial)
+    if via == channels.ADMIN and "clinician_id" in data:
+        try:
+            cleaned["clinician_id"] = _clinician(data["clinician_id"])
+        except rules.FieldError as error:
+            errors["clinician_id"] = error.messages
+    if errors:
+        raise Invalid(errors)
+    return cleaned
+
+
+def _check_unique(patient: Patient) -> None:
+    if patient.clinician_id is None:
+        return
+    clash = db.session.scalar(
+        select(Patient.id).where(
+            Patient.clinician_id == patient.clinician_id,
+            Patient.full_name == patient.full_name,
+            Patient.birthdate == patient.birthdate,
+            Patient.id != patient.id if patient.id is not None else True,
+        )
+    )
+    if clash is not None:
+        raise Invalid({"non_field_errors": [DUPLICATE]})
+
+
+def _snapshot(patient: Patient) -> dict:
+    return {name: getattr(patient, name) for name in (*FIELDS, "clinician_id")}
+
+
+def create(*, actor: User, via: str, data: dict) -> Patient:
+    """A new patient assigned to `actor` (in the admin panel: to the chosen clinician)."""
+    cleaned = clean(data, partial=False, via=via)
+    cleaned.setdefault("clinician_id", actor.id)
+    patient = Patient(**cleaned)
+    with atomic(duplicate=DUPLICATE):
+        _check_unique(patient)
+        db.session.add(patient)
+        db.session.flush()
+        audit.record(actor=actor, via=via, action=audit.CREATE, entity=patient,
+                     changes=audit.diff({}, _snapshot(patient)))
+    return patient
+
+
+def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool = False) -> Patient:
+    """Replace (or with `partial`, patch) a visible patient's fields."""
+    patient = get(actor=actor, via=via, patient_id=patient_id)
+    cleaned = clean(data, partial=partial, via=via)
+    before = _snapshot(patient)
+    with atomic(duplicate=DUPLICATE):
+        with db.session.no_autoflush:
+            for name, value in cleaned.items():
+                setattr(patient, name, value)
+            _check_unique(patient)
+        changes = audit.diff(before, _snapshot(patient))
+        if changes:
+            audit.record(actor=actor, via=via, action=audit.UPDATE, entity=patient, changes=changes)
+    return patient
+
+
+def assessment_count(*, actor: User, via: str, patient_id: int) -> int:
+    """How many assessments would go with the patient if it were deleted."""
+    patient = get(actor=actor, via=via, patient_id=patient_id)
+    return db.session.scalar(select(func.count(Assessment.id)).where(Assessment.patient_id == patient.id))
+
+
+def delete(*, actor: User, via: str, patient_id: int) -> None:
+    """Delete a visible patient and, with it, its assessments."""
+    patient = get(actor=actor, via=via, patient_id=patient_id)
+    changes = audit.diff(_snapshot(patient), {})
+    changes["assessments"] = [len(patient.assessments), 0]
+    with atomic(duplicate=DUPLICATE):
+        audit.record(actor=actor, via=via, action=audit.DELETE, entity=patient, changes=changes)
+        db.session.delete(patient)

@@ -1,0 +1,281 @@
+"""Every field rule of Healthpal (shared/API.md §2–§4), written once.
+
+Pure functions over plain values: each cleaner takes what a client sent and returns the value to
+store, or raises `FieldError` with the messages to show. No database, no Flask.
+"""
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import date
+
+REQUIRED = "This field is required."
+NULL = "This field may not be null."
+BLANK = "This field may not be blank."
+NOT_TEXT = "Not a valid string."
+NUL_CHAR = "Null characters are not allowed."
+DATE_FORMAT = "Date has wrong format. Use YYYY-MM-DD."
+
+MAX_AGE_YEARS = 120
+MAX_ROUNDS = 200
+MAX_ROUND_TEXT = 10_000
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PHONE = re.compile(r"[0-9]{1,15}")
+_PLACE_ID = re.compile(r"[A-Za-z0-9_-]{1,512}")
+_TYPE = re.compile(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*")
+_DIGITS = re.compile(r"[0-9]+")
+_USERNAME = re.compile(r"[\w.@+-]{1,150}", re.ASCII)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_NAME_SEPARATORS = frozenset(" '-")
+
+COMMON_PASSWORDS = frozenset({
+    "password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword",
+    "qwerty", "qwerty123", "qwertyuiop", "abc12345", "abcd1234", "abcdefgh", "iloveyou",
+    "letmein123", "letmein!", "welcome1", "welcome123", "admin123", "administrator", "sunshine",
+    "princess", "football", "baseball", "basketball", "superman", "batman", "starwars", "trustno1",
+    "whatever", "dragon123", "monkey123", "master123", "shadow123", "michael1", "jennifer1",
+    "charlie1", "computer", "internet", "changeme", "changeme1", "secret123", "healthpal",
+    "healthpal1", "clinician", "1q2w3e4r", "1qaz2wsx", "zaq12wsx", "qazwsxedc", "asdfghjkl",
+    "asdf1234", "zxcvbnm1", "zxcvbnm123", "11111111", "12345678", "123456789", "1234567890",
+    "88888888", "87654321", "00000000", "q1w2e3r4", "q1w2e3r4t5", "aa123456", "a1b2c3d4",
+    "football1", "baseball1",
+})
+
+
+class FieldError(ValueError):
+    """A value broke a rule. `messages` is what the client sees for that field."""
+
+    def __init__(self, *messages):
+        super().__init__(*messages)
+        self.messages = list(messages)
+
+
+def collect(data: Mapping, cleaners: Mapping[str, Callable], *, partial: bool) -> tuple[dict, dict]:
+    """Run each field's cleaner over `data`; return (cleaned values, all field errors together).
+
+    Absent keys are an error unless `partial` (a PATCH); `null` is refused for every field.
+    """
+    cleaned, errors = {}, {}
+    for name, clean in cleaners.items():
+        if name not in data:
+            if not partial:
+                errors[name] = [REQUIRED]
+            continue
+        if data[name] is None:
+            errors[name] = [NULL]
+            continue
+        try:
+            cleaned[name] = clean(data[name])
+        except FieldError as error:
+            errors[name] = error.messages
+    return cleaned, errors
+
+
+def text(value, *, max_length: int | None = None, allow_blank: bool = False) -> str:
+    """A trimmed string with no NUL character."""
+    if not isinstance(value, str):
+        raise FieldError(NOT_TEXT)
+    if "\x00" in value:
+        raise FieldError(NUL_CHAR)
+    value = value.strip()
+    if not value and not allow_blank:
+        raise FieldError(BLANK)
+    if max_length is not None and len(value) > max_length:
+        raise FieldError(f"Ensure this field has no more than {max_length:,} characters.")
+    return value
+
+
+def _is_latin_letter(char: str) -> bool:
+    return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith("LATIN ")
+
+
+def full_name(value) -> str:
+    """2–255 characters: words of Latin letters joined by one space, apostrophe or hyphen."""
+    value = unicodedata.normalize("NFC", text(value))
+    if not 2 <= len(value) <= 255:
+        raise FieldError("Full name must be between 2 and 255 characters long.")
+    letters_ok = all(_is_latin_letter(c) or c in _NAME_SEPARATORS for c in value)
+    doubled = any(a in _NAME_SEPARATORS and b in _NAME_SEPARATORS for a, b in zip(value, value[1:], strict=False))
+    if not letters_ok or doubled or not _is_latin_letter(value[0]) or not _is_latin_letter(value[-1]):
+        raise FieldError(
+            "Full name may contain only Latin letters (accents allowed), with words joined by a "
+            "single space, apostrophe or hyphen, and must start and end with a letter."
+        )
+    return value
+
+
+def gender(value) -> str:
+    """`m` or `f`."""
+    value = text(value)
+    if value not in ("m", "f"):
+        raise FieldError(f'"{value}" is not a valid choice. Use "m" or "f".')
+    return value
+
+
+def parse_date(value) -> date:
+    """Exactly YYYY-MM-DD, zero-padded, and a real calendar date."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value.strip()):
+        raise FieldError(DATE_FORMAT)
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise FieldError(DATE_FORMAT) from None
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age(birthdate: date, today: date) -> int:
+    """Full years lived on `today`."""
+    return today.year - birthdate.year - ((today.month, today.day) < (birthdate.month, birthdate.day))
+
+
+def birthdate(value, *, today: date) -> date:
+    """A date not after today and not more than 120 years before it."""
+    day = parse_date(value)
+    if day > today:
+        raise FieldError("Birthdate cannot be in the future.")
+    if day < years_before(today, MAX_AGE_YEARS):
+        raise FieldError(f"Birthdate cannot be more than {MAX_AGE_YEARS} years ago.")
+    return day
+
+
+def phone(value) -> str:
+    """1–15 ASCII digits; a non-negative JSON integer is taken as its digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = str(value)
+    value = text(value)
+    if not _PHONE.fullmatch(value):
+        raise FieldError("Phone number must be 1 to 15 digits (0-9), with no spaces or symbols.")
+    return value
+
+
+def place_id(value) -> str:
+    """A Google Place ID: 1–512 characters of A-Z a-z 0-9 _ -."""
+    value = text(value)
+    if not _PLACE_ID.fullmatch(value):
+        raise FieldError("Address must be a Google Place ID: up to 512 letters, digits, '_' or '-'.")
+    return value
+
+
+def assessment_type(value) -> str:
+    """1–64 characters: words of ASCII letters and digits joined by one space or hyphen."""
+    value = text(value)
+    if len(value) > 64 or not _TYPE.fullmatch(value):
+        raise FieldError(
+            "Type must be up to 64 characters: words of letters (A-Z) and digits joined by a "
+            "single space or hyphen."
+        )
+    return value
+
+
+def assessment_date(value, *, today: date) -> date:
+    """A date not after today (the patient's birthdate is checked by the caller)."""
+    day = parse_date(value)
+    if day > today:
+        raise FieldError("Assessment date cannot be in the future.")
+    return day
+
+
+def score(value) -> int:
+    """An integer 0–100; also a string of ASCII digits or a JSON number with no fraction."""
+    invalid = FieldError("Score must be a whole number.")
+    if isinstance(value, bool):
+        raise invalid
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise invalid
+        value = int(value)
+    elif isinstance(value, str):
+        value = value.strip()
+        if not _DIGITS.fullmatch(value):
+            raise invalid
+        value = int(value)
+    elif not isinstance(value, int):
+        raise invalid
+    if not 0 <= value <= 100:
+        raise FieldError("Score must be between 0 and 100.")
+    return value
+
+
+def _round(item) -> tuple[tuple[str, str] | None, dict]:
+    if not isinstance(item, Mapping):
+        return None, {"non_field_errors": ["Each round must be an object with a question and an answer."]}
+    cleaned, errors = collect(
+        item,
+        {
+            "question": lambda v: text(v, max_length=MAX_ROUND_TEXT),
+            "answer": lambda v: text(v, max_length=MAX_ROUND_TEXT),
+        },
+        partial=False,
+    )
+    return (None if errors else (cleaned["question"], cleaned["answer"])), errors
+
+
+def qna_rounds(value) -> list[tuple[str, str]]:
+    """A non-empty list of {question, answer}; at most 200; questions unique (case-sensitive).
+
+    Per-item errors are reported first, aligned with the input; the whole-list checks run only
+    when every item is valid.
+    """
+    if not isinstance(value, list):
+        raise FieldError("Expected a list of question and answer rounds.")
+    if not value:
+        raise FieldError("At least one question and answer round is required.")
+    results = [_round(item) for item in value]
+    if any(errors for _, errors in results):
+        raise FieldError(*[errors for _, errors in results])
+    rounds = [cleaned for cleaned, _ in results]
+    if len(rounds) > MAX_ROUNDS:
+        raise FieldError(f"An assessment can have at most {MAX_ROUNDS} rounds.")
+    questions = [question for question, _ in rounds]
+    duplicates = sorted({q for q in questions if questions.count(q) > 1})
+    if duplicates:
+        raise FieldError("Each question may appear only once: " + "; ".join(f'"{q}"' for q in duplicates) + ".")
+    return rounds
+
+
+def username(value) -> str:
+    """1–150 characters of letters, digits and @ . + - _."""
+    value = text(value)
+    if not _USERNAME.fullmatch(value):
+        raise FieldError("Username must be up to 150 letters, digits and @ . + - _ characters.")
+    return value
+
+
+def email(value) -> str:
+    """An e-mail address, or blank."""
+    value = text(value, max_length=254, allow_blank=True)
+    if value and not _EMAIL.fullmatch(value):
+        raise FieldError("Enter a valid email address.")
+    return value
+
+
+def person_name(value) -> str:
+    """A first or last name: up to 150 characters, may be blank."""
+    return text(value, max_length=150, allow_blank=True)
+
+
+def password(value) -> str:
+    """A new password, taken exactly as typed: 8+ characters, not all digits, not a common one."""
+    if not isinstance(value, str):
+        raise FieldError(NOT_TEXT)
+    if value == "":
+        raise FieldError(BLANK)
+    if "\x00" in value:
+        raise FieldError(NUL_CHAR)
+    problems = []
+    if len(value) < 8:
+        problems.append("This password is too short. It must contain at least 8 characters.")
+    if value.isdigit():
+        problems.append("This password is entirely numeric.")
+    if value.lower() in COMMON_PASSWORDS:
+        problems.append("This password is too common.")
+    if problems:
+        raise FieldError(*problems)
+    return value

@@ -1,0 +1,215 @@
+"""Users (clinicians and admins): accounts, passwords, sign-in and the end of access."""
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from healthpal.domain import audit, rules, throttle
+from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.domain.transactions import atomic
+from healthpal.extensions import db
+from healthpal.models import User
+
+USERNAME_TAKEN = "A user with that username already exists."
+BAD_CREDENTIALS = "Unable to log in with provided credentials."
+WRONG_OLD_PASSWORD = "Your old password was entered incorrectly. Please enter it again."
+MISMATCH = "The two password fields didn't match."
+SELF_EDITABLE = ("username", "first_name", "last_name")
+ADMIN_EDITABLE = ("username", "email", "first_name", "last_name", "is_active", "is_superuser")
+# Compared against when the username is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _flag(value) -> bool:
+    if not isinstance(value, bool):
+        raise rules.FieldError("Must be true or false.")
+    return value
+
+
+CLEANERS = {
+    "username": rules.username,
+    "email": rules.email,
+    "first_name": rules.person_name,
+    "last_name": rules.person_name,
+    "is_active": _flag,
+    "is_superuser": _flag,
+    "password": rules.password,
+}
+
+
+def get(*, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("Not found.")
+    return user
+
+
+def by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _clean(data, fields, *, partial: bool) -> dict:
+    if not isinstance(data, dict):
+        raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
+    required = {name: CLEANERS[name] for name in fields}
+    cleaned, errors = rules.collect(data, required, partial=partial)
+    if "username" in cleaned and "username" not in errors:
+        errors.update(_username_taken(cleaned["username"], data.get("_exclude_id")))
+    if errors:
+        raise Invalid(errors)
+    return cleaned
+
+
+def _username_taken(username: str, exclude_id: int | None) -> dict:
+    stmt = select(User.id).where(func.lower(User.username) == username.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return {"username": [USERNAME_TAKEN]} if db.session.scalar(stmt) is not None else {}
+
+
+def _snapshot(user: User) -> dict:
+    return {name: getattr(user, name) for name in ADMIN_EDITABLE}
+
+
+def create(*, actor: User | None, via: str, data: dict) -> User:
+    """A new user. `data`: username and password required; email, names and flags optional."""
+    optional = {"email": "", "first_name": "", "last_name": "", "is_active": True, "is_superuser": False}
+    data = {**optional, **data} if isinstance(data, dict) else data
+    cleaned = _clean(data, ("username", "password", *optional), partial=False)
+    user = User(password_hash=generate_password_hash(cleaned.pop("password")), **cleaned)
+    with atomic(duplicate=USERNAME_TAKEN, field="username"):
+        db.session.add(user)
+        db.session.flush()
+        audit.record(actor=actor, via=via, action=audit.CREATE, entity=user,
+                     changes=audit.diff({}, _snapshot(user)))
+    return user
+
+
+def register(*, via: str, data: dict) -> User:
+    """Self-registration (when a clinic enables it): username, optional email, password twice."""
+    if not isinstance(data, dict):
+        raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
+    errors = _password_pair(data, "password1", "password2")
+    try:
+        cleaned = _clean({"email": "", **data}, ("username", "email"), partial=False)
+    except Invalid as invalid:
+        errors = {**invalid.errors, **errors}
+    if errors:
+        raise Invalid(errors)
+    return create(actor=None, via=via, data={**cleaned, "password": data["password1"]})
+
+
+def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: bool = True) -> User:
+    """Change a user's details. Users edit their own names and username; admins (and the CLI) all
+    fields. Deactivating a user ends all their sessions and tokens."""
+    user = get(user_id=user_id)
+    fields = SELF_EDITABLE if actor is not None and actor.id == user.id and not actor.is_superuser else ADMIN_EDITABLE
+    if isinstance(data, dict):
+        data = {**{k: v for k, v in data.items() if k in fields}, "_exclude_id": user.id}
+    cleaned = _clean(data, fields, partial=partial)
+    before = _snapshot(user)
+    with atomic(duplicate=USERNAME_TAKEN, field="username"):
+        for name, value in cleaned.items():
+            setattr(user, name, value)
+        if before["is_active"] and not user.is_active:
+            user.token_epoch += 1
+        changes = audit.diff(before, _snapshot(user))
+        if changes:
+            audit.record(actor=actor, via=via, action=audit.UPDATE, entity=user, changes=changes)
+    return user
+
+
+def _password_pair(data: dict, first: str, second: str) -> dict:
+    """Errors for a new password typed twice, keyed by the second field (as the API wants)."""
+    errors = {}
+    for name in (first, second):
+        if name not in data:
+            errors[name] = [rules.REQUIRED]
+        elif data[name] is None:
+            errors[name] = [rules.NULL]
+        elif not isinstance(data[name], str):
+            errors[name] = [rules.NOT_TEXT]
+    if errors:
+        return errors
+    if data[first] != data[second]:
+        return {second: [MISMATCH]}
+    try:
+        rules.password(data[first])
+    except rules.FieldError as error:
+        return {second: error.messages}
+    return {}
+
+
+def set_password(*, actor: User | None, via: str, user_id: int, password: str) -> User:
+    """Set a user's password (an admin reset, or the CLI); every earlier token and session ends."""
+    user = get(user_id=user_id)
+    try:
+        rules.password(password)
+    except rules.FieldError as error:
+        raise Invalid({"password": error.messages}) from None
+    with atomic(duplicate=USERNAME_TAKEN):
+        user.password_hash = generate_password_hash(password)
+        user.token_epoch += 1
+        audit.record(actor=actor, via=via, action=audit.UPDATE, entity=user, changes={"password": "changed"})
+    return user
+
+
+def change_password(*, actor: User, via: str, data: dict) -> User:
+    """A user changes their own password: old_password, new_password1, new_password2."""
+    if not isinstance(data, dict):
+        raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
+    errors = {}
+    old = data.get("old_password")
+    if "old_password" not in data:
+        errors["old_password"] = [rules.REQUIRED]
+    elif not isinstance(old, str) or not check_password_hash(actor.password_hash, old):
+        errors["old_password"] = [WRONG_OLD_PASSWORD]
+    errors.update(_password_pair(data, "new_password1", "new_password2"))
+    if errors:
+        raise Invalid(errors)
+    return set_password(actor=actor, via=via, user_id=actor.id, password=data["new_password1"])
+
+
+def deactivate(*, actor: User | None, via: str, user_id: int) -> User:
+    """Stop a user signing in; their tokens and portal sessions end at once."""
+    return update(actor=actor, via=via, user_id=user_id, data={"is_active": False})
+
+
+def delete(*, actor: User | None, via: str, user_id: int) -> None:
+    """Delete a user; their patients stay, unassigned, for an admin to hand on."""
+    user = get(user_id=user_id)
+    with atomic(duplicate=USERNAME_TAKEN):
+        audit.record(actor=actor, via=via, action=audit.DELETE, entity=user,
+                     changes=audit.diff(_snapshot(user), {}))
+        db.session.delete(user)
+
+
+def authenticate(username, password) -> User | None:
+    """The active user with these credentials, or None (the same for every kind of miss)."""
+    if not isinstance(username, str) or not isinstance(password, str):
+        return None
+    user = by_username(username.strip())
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+def sign_in(*, username, password, address: str) -> User:
+    """Authenticate under the failed-login throttle shared by the API and the portal.
+
+    Raises Throttled while too many recent failures stand for this username or address, and
+    Invalid (one message for every kind of miss) when the credentials are wrong.
+    """
+    errors = {name: [rules.REQUIRED] for name, value in (("username", username), ("password", password))
+              if value is None}
+    if errors:
+        raise Invalid(errors)
+    key = username.strip().lower() if isinstance(username, str) else ""
+    throttle.check(username=key, address=address)
+    user = authenticate(username, password)
+    if user is None:
+        throttle.failed(username=key, address=address)
+        raise Invalid({"non_field_errors": [BAD_CREDENTIALS]})
+    throttle.succeeded(username=key)
+    return user

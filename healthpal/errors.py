@@ -1,0 +1,42 @@
+"""App-wide error pages: JSON under the API prefix, the portal's own pages everywhere else."""
+from flask import Flask, current_app, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from healthpal.api.errors import error_response
+from healthpal.extensions import db
+
+API_PREFIX = "/api/"
+
+
+def wants_json() -> bool:
+    return request.path == API_PREFIX.rstrip("/") or request.path.startswith(API_PREFIX)
+
+
+def _detail(error: HTTPException) -> str:
+    if error.code == 404:
+        return "Not found."
+    if error.code == 405:
+        return f'Method "{request.method}" not allowed.'
+    return error.description or error.name
+
+
+def handle_http_error(error: HTTPException):
+    if wants_json():
+        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(error, "valid_methods", None) else None
+        return error_response(error.code, _detail(error), headers=headers)
+    template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
+    return render_template(template, error=error), error.code
+
+
+def handle_unexpected(error: Exception):
+    """Anything unplanned: roll back, log, and answer a plain 500 (never a stack trace)."""
+    db.session.rollback()
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_error(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,176 @@
+"""The database schema: users, patients, assessments, their Q&A rounds, revoked tokens and the audit log.
+
+Rules live in `healthpal.domain`; the constraints here are the database's last line of defence.
+"""
+import hashlib
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from healthpal.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class User(Timestamps, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    first_name: Mapped[str] = mapped_column(String(150), default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    is_superuser: Mapped[bool] = mapped_column(default=False)
+    # Bumped on password change, deactivation and admin password reset: every API token and
+    # portal session carrying an older value is no longer honoured.
+    token_epoch: Mapped[int] = mapped_column(default=0)
+
+    patients: Mapped[list["Patient"]] = relationship(back_populates="clinician", passive_deletes=True)
+
+    # Flask-Login protocol (is_active is the column above).
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.token_epoch}"
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or self.username
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Patient(Timestamps, db.Model):
+    __tablename__ = "patients"
+    __table_args__ = (
+        UniqueConstraint("clinician_id", "full_name", "birthdate"),
+        CheckConstraint("gender IN ('m', 'f')", name="gender_m_or_f"),
+        Index("ix_patients_clinician_full_name", "clinician_id", "full_name", "id"),
+        Index("ix_patients_clinician_birthdate", "clinician_id", "birthdate", "id"),
+        Index("ix_patients_clinician_created_at", "clinician_id", "created_at", "id"),
+        Index("ix_patients_clinician_gender", "clinician_id", "gender"),
+        Index("ix_patients_clinician_phone", "clinician_id", "phone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    full_name: Mapped[str] = mapped_column(String(255))
+    gender: Mapped[str] = mapped_column(String(1))
+    birthdate: Mapped[date]
+    phone: Mapped[str] = mapped_column(String(15))
+    address: Mapped[str] = mapped_column(String(512))
+
+    clinician: Mapped[User | None] = relationship(back_populates="patients")
+    assessments: Mapped[list["Assessment"]] = relationship(
+        back_populates="patient", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Assessment.date",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.birthdate.isoformat()})"
+
+
+class Assessment(Timestamps, db.Model):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "date", "type"),
+        CheckConstraint("score >= 0 AND score <= 100", name="score_0_to_100"),
+        Index("ix_assessments_patient_type_date", "patient_id", "type", "date"),
+        Index("ix_assessments_type_date", "type", "date", "id"),
+        Index("ix_assessments_date_id", "date", "id"),
+        Index("ix_assessments_score_id", "score", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    date: Mapped[date]
+    score: Mapped[int]
+
+    patient: Mapped[Patient] = relationship(back_populates="assessments")
+    rounds: Mapped[list["QARound"]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="QARound.position",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.type} on {self.date.isoformat()}"
+
+
+def _question_digest(context) -> str:
+    return hashlib.sha256(context.get_current_parameters()["question"].encode()).hexdigest()
+
+
+class QARound(db.Model):
+    __tablename__ = "qa_rounds"
+    __table_args__ = (
+        # Questions may be 10,000 characters: too long for a B-tree entry, so uniqueness is
+        # enforced on their SHA-256 digest, filled in from the question on insert.
+        UniqueConstraint("assessment_id", "question_digest"),
+        UniqueConstraint("assessment_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question: Mapped[str] = mapped_column(Text)
+    question_digest: Mapped[str] = mapped_column(String(64), default=_question_digest)
+    answer: Mapped[str] = mapped_column(Text)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="rounds")
+
+
+class RevokedToken(db.Model):
+    """A JWT revoked one by one (logout); whole-user revocation uses `User.token_epoch`."""
+
+    __tablename__ = "revoked_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jti: Mapped[str] = mapped_column(String(36), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """One append-only line of the audit trail: who did what to which record, when and where."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        CheckConstraint("channel IN ('api', 'portal', 'admin', 'cli')", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, server_default=func.now(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_username: Mapped[str] = mapped_column(String(150), default="")
+    action: Mapped[str] = mapped_column(String(16), index=True)
+    entity_type: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[int | None]
+    patient_id: Mapped[int | None] = mapped_column(index=True)
+    channel: Mapped[str] = mapped_column(String(8), index=True)
+    changes: Mapped[dict | None] = mapped_column(JSON)
+
+    actor: Mapped[User | None] = relationship()
