@@ -17,6 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     configure(app, test_config)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_admin(app)
@@ -35,6 +36,16 @@ def configure(app: Flask, test_config: dict | None) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx or a load balancer, take the client's address and scheme from the
+    X-Forwarded-* headers the trusted proxies set (the sign-in throttle counts per address)."""
+    proxies = app.config["HEALTHPAL_TRUSTED_PROXIES"]
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
 
 
 def register_extensions(app: Flask) -> None:

@@ -77,10 +77,15 @@ def seed_demo():
 
 @click.command("purge-audit")
 @click.option("--before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Delete audit events older than this UTC date (YYYY-MM-DD).")
+              help="Delete the audit events recorded before this UTC date (YYYY-MM-DD).")
 @click.confirmation_option(prompt="Audit events are kept forever unless purged. Purge?")
 def purge_audit(before):
-    """Delete audit events older than a date; the purge itself is recorded."""
+    """Delete the audit events recorded before a UTC date.
+
+    The audit trail is kept forever unless purged with this command. The purge is itself
+    recorded (who ran it, the date given, how many events went), and records of purges are
+    never purged.
+    """
     removed = audit.purge(actor=None, via=VIA, before=date(before.year, before.month, before.day))
     click.echo(f"Purged {removed} audit event(s) recorded before {before:%Y-%m-%d}.")
 

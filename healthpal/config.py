@@ -37,7 +37,12 @@ def _flag(name: str, default: bool = False) -> bool:
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return default if value in (None, "") else int(value)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def from_environment(instance_path: str) -> dict:
@@ -58,6 +63,10 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("HEALTHPAL_IDLE_TIMEOUT_MINUTES", 30)),
         "GOOGLE_MAPS_API_KEY": os.environ.get("GOOGLE_MAPS_API_KEY", ""),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
+        # X-Forwarded-For/-Proto/-Host; 0 trusts no such header.
+        "HEALTHPAL_TRUSTED_PROXIES": _int("HEALTHPAL_TRUSTED_PROXIES", 0),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies: 1 MiB at most (413 beyond)
     }
 
 

@@ -3,13 +3,12 @@ from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from healthpal.api.errors import error_response
+from healthpal.api.paths import is_api
 from healthpal.extensions import db
-
-API_PREFIX = "/api/"
 
 
 def wants_json() -> bool:
-    return request.path == API_PREFIX.rstrip("/") or request.path.startswith(API_PREFIX)
+    return is_api(request.path)
 
 
 def _detail(error: HTTPException) -> str:

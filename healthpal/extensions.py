@@ -35,10 +35,16 @@ htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="moving-window")
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, _record):
-    """SQLite enforces ON DELETE CASCADE / SET NULL only when asked, per connection."""
+def _sqlite_connection(dbapi_connection, _record):
+    """SQLite enforces ON DELETE CASCADE / SET NULL only when asked, per connection; and its
+    lower() folds ASCII only, so searching "élodie" would miss "Élodie" (PostgreSQL folds both)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)

@@ -1,11 +1,17 @@
 """Shared fixtures: one app per test session on SQLite (default) or PostgreSQL
 (`TEST_DATABASE_URL`), every test isolated by emptying the tables after it."""
 import os
+import threading
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from healthpal import create_app
 from healthpal.config import database_url
+from healthpal.domain import users
 from healthpal.extensions import db, limiter
 from tests import factories
 
@@ -32,9 +38,47 @@ def test_config(database_uri, tmp_path_factory):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """The real hash (scrypt) costs ~65 ms; tests hash hundreds of passwords, so they use a cheap
+    one. `tests/test_domain_users.py` checks the real default separately."""
+    patch = pytest.MonkeyPatch()
+    fast = partial(generate_password_hash, method="pbkdf2:sha256:1")
+    patch.setattr(users, "generate_password_hash", fast)
+    patch.setattr(users, "_DUMMY_HASH", fast("not-a-real-password"))
+    yield
+    patch.undo()
+
+
+class ServerLikeClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as under a real server.
+
+    The autouse fixture below keeps one app context open for the whole test, and Flask would
+    reuse it for each test-client request: `g` (with Flask-Login's cached user and the API's
+    token holder) and the database session would carry over from one request to the next.
+    A streamed body is read within that context too. Afterwards the test's own session is
+    expired, so what the test reads next comes from the database as the request left it.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+            if response.is_streamed:     # a server streams the body before the context is gone
+                response.make_sequence()
+        db.session.expire_all()
+        return response
+
+
+def make_app(config: dict):
+    """An app for tests: every `app.test_client()` is a ServerLikeClient."""
+    app = create_app(config)
+    app.test_client_class = ServerLikeClient
+    return app
+
+
 @pytest.fixture(scope="session")
 def app(test_config):
-    app = create_app(test_config)
+    app = make_app(test_config)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -86,3 +130,51 @@ def other_clinician():
 @pytest.fixture
 def superuser():
     return factories.make_user("root", is_superuser=True)
+
+
+class FrozenClock:
+    """The domain's clock (`healthpal.domain.clock.now`), stopped; `advance(days=1)` moves it."""
+
+    def __init__(self, monkeypatch, at: datetime):
+        self.at = at
+        monkeypatch.setattr("healthpal.domain.clock.now", lambda: self.at)
+
+    def advance(self, **delta) -> None:
+        self.at += timedelta(**delta)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """The domain's "now" stopped at 2026-06-15 12:00 UTC for this test."""
+    return FrozenClock(monkeypatch, datetime(2026, 6, 15, 12, tzinfo=UTC))
+
+
+@pytest.fixture
+def race(app, database_uri):
+    """`race(call)` runs `call()` in several threads released at the same moment, each in its own
+    app context (so its own session and connection); returns each thread's result or exception."""
+    if not database_uri.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL): SQLite admits one writer at a time, "
+                    "so writes cannot race")
+
+    def run(call, threads: int = 4) -> list:
+        db.session.commit()                      # nothing of this test's session may hold a lock
+        start = threading.Barrier(threads)
+        results = [None] * threads
+
+        def worker(index):
+            with app.app_context():
+                start.wait()
+                try:
+                    results[index] = call()
+                except Exception as error:      # noqa: BLE001 - the caller judges each outcome
+                    results[index] = error
+
+        workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(timeout=30)
+        return results
+
+    return run

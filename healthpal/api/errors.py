@@ -1,8 +1,13 @@
 """The only place a JSON error body for the API is built."""
-from flask import jsonify
+from flask import Blueprint, jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
+from healthpal.domain.exceptions import Invalid, NotFound, Throttled
+
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="api"'}
+NOT_AUTHENTICATED = "Authentication credentials were not provided."
+TOKEN_NOT_VALID = "Given token not valid for any token type"
+USER_NOT_FOUND = "User not found"
 
 
 def error_response(status: int, detail: str | None = None, *, fields: dict | None = None,
@@ -21,3 +26,40 @@ def error_response(status: int, detail: str | None = None, *, fields: dict | Non
         headers.update(UNAUTHORIZED_HEADERS)
     response.headers.update(headers)
     return response
+
+
+def not_authenticated(*_):
+    """401 for a request with no (Bearer) credentials."""
+    return error_response(401, NOT_AUTHENTICATED)
+
+
+def token_not_valid(*_):
+    """401 for a bad, expired, revoked or wrong-type token."""
+    return error_response(401, TOKEN_NOT_VALID, code="token_not_valid")
+
+
+def user_not_found(*_):
+    """401 for a sound token whose user has been deleted or deactivated."""
+    return error_response(401, USER_NOT_FOUND, code="user_not_found")
+
+
+def invalid(error: Invalid):
+    return error_response(400, fields=error.errors)
+
+
+def not_found(error: NotFound):
+    return error_response(404, str(error) or "Not found.")
+
+
+def throttled(error: Throttled):
+    return error_response(
+        429, f"Too many failed login attempts. Try again in {error.retry_after} seconds.",
+        headers={"Retry-After": str(error.retry_after)},
+    )
+
+
+def register(blueprint: Blueprint) -> None:
+    """Render the domain's exceptions raised by the API's views."""
+    blueprint.register_error_handler(Invalid, invalid)
+    blueprint.register_error_handler(NotFound, not_found)
+    blueprint.register_error_handler(Throttled, throttled)

@@ -1,6 +1,6 @@
 """Assessments and their question/answer rounds: scoping, rules and atomic writes."""
-from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from healthpal.domain import audit, clock, patients, rules
 from healthpal.domain.exceptions import Invalid, NotFound
@@ -34,6 +34,8 @@ def visible(actor: User, via: str) -> Select:
 
 def get(*, actor: User, via: str, assessment_id: int) -> Assessment:
     """One visible assessment with its rounds (one query), or NotFound."""
+    if not rules.is_id(assessment_id):
+        raise NotFound("Not found.")
     assessment = db.session.scalar(
         visible(actor, via).where(Assessment.id == assessment_id)
         .options(joinedload(Assessment.rounds), joinedload(Assessment.patient))
@@ -46,8 +48,8 @@ def get(*, actor: User, via: str, assessment_id: int) -> Assessment:
 def view(*, actor: User, via: str, assessment_id: int) -> Assessment:
     """`get`, recorded in the audit trail as a read."""
     assessment = get(actor=actor, via=via, assessment_id=assessment_id)
-    audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
-    db.session.commit()
+    with atomic(duplicate=DUPLICATE):
+        audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
     return assessment
 
 
@@ -63,10 +65,11 @@ def parse_filters(params) -> dict:
             except rules.FieldError:
                 errors[name] = [BAD_DATE]
     if params.get("patient"):
-        if params["patient"].strip().isdigit():
-            filters["patient"] = int(params["patient"])
-        else:
+        number = rules.id_number(params["patient"])
+        if number is None:
             errors["patient"] = [NOT_A_NUMBER]
+        else:
+            filters["patient"] = number
     if errors:
         raise Invalid(errors)
     return filters
@@ -78,7 +81,8 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
     filters = filters or {}
     stmt = visible(actor, via).options(selectinload(Assessment.rounds))
     if "type" in filters:
-        stmt = stmt.where(Assessment.type == filters["type"])
+        kind = filters["type"]
+        stmt = stmt.where(Assessment.type == kind if "\x00" not in kind else false())
     if "date" in filters:
         stmt = stmt.where(Assessment.date == filters["date"])
     if "date_gte" in filters:
@@ -86,7 +90,8 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
     if "date_lte" in filters:
         stmt = stmt.where(Assessment.date <= filters["date_lte"])
     if "patient" in filters:
-        stmt = stmt.where(Assessment.patient_id == filters["patient"])
+        patient_id = filters["patient"]
+        stmt = stmt.where(Assessment.patient_id == patient_id if rules.is_id(patient_id) else false())
     stmt = stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
     return paginate(stmt, number=page, size=page_size)
 
@@ -98,10 +103,11 @@ def types_used(*, actor: User, via: str) -> list[str]:
 
 
 def _patient(actor: User, via: str, value) -> Patient:
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+    number = rules.id_number(value)
+    if number is None:
         raise rules.FieldError(UNKNOWN_PATIENT)
     try:
-        return patients.get(actor=actor, via=via, patient_id=int(value))
+        return patients.get(actor=actor, via=via, patient_id=number)
     except NotFound:
         raise rules.FieldError(UNKNOWN_PATIENT) from None
 
@@ -208,3 +214,33 @@ def delete(*, actor: User, via: str, assessment_id: int) -> None:
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
                      changes=audit.diff(_snapshot(assessment), {}))
         db.session.delete(assessment)
+
+
+def latest_for(*, actor: User, via: str, patient_ids) -> dict[int, Assessment]:
+    """The most recent assessment (latest date, then highest id) of each of these visible
+    patients, keyed by patient id, in one query (for a page of patients)."""
+    ids = [number for number in patient_ids if rules.is_id(number)]
+    if not ids:
+        return {}
+    rank = func.row_number().over(
+        partition_by=Assessment.patient_id, order_by=(Assessment.date.desc(), Assessment.id.desc()),
+    ).label("rank")
+    ranked = visible(actor, via).where(Assessment.patient_id.in_(ids)).add_columns(rank).subquery()
+    latest = aliased(Assessment, ranked)
+    return {a.patient_id: a for a in db.session.scalars(select(latest).where(ranked.c.rank == 1))}
+
+
+def history(*, actor: User, via: str, patient_id: int) -> list:
+    """Every assessment of one visible patient, newest first, as rows of
+    (id, type, date, score, rounds = how many Q&A rounds), in one query."""
+    rounds = (
+        select(func.count(QARound.id)).where(QARound.assessment_id == Assessment.id)
+        .correlate(Assessment).scalar_subquery()
+    )
+    stmt = (
+        visible(actor, via)
+        .where(Assessment.patient_id == patient_id if rules.is_id(patient_id) else false())
+        .with_only_columns(Assessment.id, Assessment.type, Assessment.date, Assessment.score, rounds.label("rounds"))
+        .order_by(Assessment.date.desc(), Assessment.id.desc())
+    )
+    return list(db.session.execute(stmt))

@@ -1,18 +1,34 @@
-"""The audit trail: an append-only record of every change, and every read of one record.
+"""The audit trail: an append-only record of every change, and of every read of one record.
 
-`record` adds the event to the current transaction, so it commits (or rolls back) together with
-the change it describes.
+Recorded: each create, update and delete of a user, patient or assessment, whichever way it came
+in (channel `api`, `portal`, `admin` or `cli`), including the patients a user's deletion leaves
+unassigned and the assessments deleted with their patient; and each read of one patient or one
+assessment (`patients.view`, `assessments.view`). An event holds the UTC time, the actor (user id
+and username; for a CLI command, the operating-system account that ran it, as `os:<name>`), the
+action, the entity type and id, the patient it concerns, the channel, and `changes`:
+`{field: [old, new]}` for each changed field of an update, `{field: [null, value]}` for a create,
+`{field: [value, null]}` for a delete. Passwords and password hashes never appear: a new password
+shows only as `{"password": "changed"}`.
+
+`record` adds the event to the current transaction, so it commits, or rolls back, with the change
+it describes: a change that fails leaves no event, and a committed change always has its event.
+
+Events are kept forever unless an admin purges them by date (`flask --app wsgi purge-audit
+--before YYYY-MM-DD`). The purge is itself recorded, and records of purges are never purged.
 """
-from datetime import date, datetime
+import getpass
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import delete, select
 
 from healthpal.domain import channels, clock
+from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import AuditEvent, Patient
 
 CREATE, UPDATE, DELETE, READ, PURGE = "create", "update", "delete", "read", "purge"
 ACTIONS = (CREATE, UPDATE, DELETE, READ, PURGE)
+ENTITY_TYPES = ("user", "patient", "assessment", "audit")
 SECRET_FIELDS = frozenset({"password", "password_hash"})
 
 
@@ -38,25 +54,36 @@ def diff(before: dict, after: dict) -> dict:
     return changes
 
 
-def record(*, actor, via: str, action: str, entity, changes: dict | None = None) -> AuditEvent:
-    """Add one audit event for `entity` (a model object with an id) to the current transaction."""
+def _actor_name(actor, via: str) -> str:
+    """The actor's username; for a CLI command run without one, the operating-system account."""
+    if actor is not None:
+        return actor.username
+    if via != channels.CLI:
+        return ""
+    try:
+        return f"os:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in the environment nor in the password database
+        return "os:unknown"
+
+
+def _event(*, actor, via: str, action: str, entity_type: str, entity_id: int | None,
+           patient_id: int | None, changes: dict | None) -> AuditEvent:
     if via not in channels.ALL:
         raise ValueError(f"unknown channel {via!r}")
-    entity_type = type(entity).__tablename__.rstrip("s")
-    patient_id = entity.id if isinstance(entity, Patient) else getattr(entity, "patient_id", None)
     event = AuditEvent(
-        at=clock.now(),
-        actor_id=getattr(actor, "id", None),
-        actor_username=getattr(actor, "username", ""),
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity.id,
-        patient_id=patient_id,
-        channel=via,
-        changes=changes or None,
+        at=clock.now(), actor_id=getattr(actor, "id", None), actor_username=_actor_name(actor, via),
+        action=action, entity_type=entity_type, entity_id=entity_id, patient_id=patient_id,
+        channel=via, changes=changes or None,
     )
     db.session.add(event)
     return event
+
+
+def record(*, actor, via: str, action: str, entity, changes: dict | None = None) -> AuditEvent:
+    """Add one audit event for `entity` (a model object with an id) to the current transaction."""
+    patient_id = entity.id if isinstance(entity, Patient) else getattr(entity, "patient_id", None)
+    return _event(actor=actor, via=via, action=action, entity_type=type(entity).__tablename__.rstrip("s"),
+                  entity_id=entity.id, patient_id=patient_id, changes=changes)
 
 
 def events_for(*, entity_type: str | None = None, entity_id: int | None = None,
@@ -73,13 +100,15 @@ def events_for(*, entity_type: str | None = None, entity_id: int | None = None,
 
 
 def purge(*, actor, via: str, before: date) -> int:
-    """Delete the events older than `before` (UTC); the purge itself is recorded. Returns the count."""
-    cutoff = datetime.combine(before, datetime.min.time(), tzinfo=clock.now().tzinfo)
-    removed = db.session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff)).rowcount
-    db.session.add(AuditEvent(
-        at=clock.now(), actor_id=getattr(actor, "id", None), actor_username=getattr(actor, "username", ""),
-        action=PURGE, entity_type="audit", entity_id=None, channel=via,
-        changes={"before": before.isoformat(), "removed": removed},
-    ))
-    db.session.commit()
+    """Delete the events recorded before the start of `before` (UTC), except records of purges,
+    and record this purge (the date and how many were removed) in the same transaction.
+    Returns how many events were removed."""
+    cutoff = datetime.combine(before, time.min, tzinfo=UTC)
+    with atomic(duplicate="The audit trail changed during the purge; try again."):
+        removed = db.session.execute(
+            delete(AuditEvent).where(AuditEvent.at < cutoff, AuditEvent.action != PURGE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        _event(actor=actor, via=via, action=PURGE, entity_type="audit", entity_id=None, patient_id=None,
+               changes={"before": before.isoformat(), "removed": removed})
     return removed

@@ -8,6 +8,9 @@ from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import db
 
 LAST = "last"
+DEFAULT_SIZE = 20
+MAX_SIZE = 100
+MAX_PAGE = 2**31 - 1  # keeps OFFSET within every database's integer range
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,25 @@ class Page:
     @property
     def has_previous(self) -> bool:
         return self.number > 1
+
+
+def number(raw: str | None) -> int | str:
+    """A page number as a query string gives it: an int for ASCII digits, "last", or the text
+    itself, which `paginate` refuses as an invalid page. Absent means page 1."""
+    if raw is None:
+        return 1
+    raw = raw.strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10:
+        return int(raw)
+    return raw
+
+
+def size(raw: str | None) -> int:
+    """A page size as a query string gives it: 20 by default, at most 100; 0 or not a number → 20."""
+    digits = (raw or "").strip().lstrip("0")
+    if not (digits.isascii() and digits.isdigit()):  # absent, zero, or not a number
+        return DEFAULT_SIZE
+    return MAX_SIZE if len(digits) > 3 else min(int(digits), MAX_SIZE)
 
 
 def order_by(raw: str | None, columns: dict, default: str, tiebreak) -> list:
@@ -58,7 +80,7 @@ def paginate(stmt: Select, *, number: int | str, size: int) -> Page:
     if number == LAST:
         total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
         number = max(1, math.ceil(total / size))
-    if not isinstance(number, int) or number < 1:
+    if not isinstance(number, int) or not 1 <= number <= MAX_PAGE:
         raise NotFound("Invalid page.")
     counted = stmt.add_columns(func.count().over().label("_total")).limit(size).offset((number - 1) * size)
     rows = db.session.execute(counted).all()

@@ -1,5 +1,6 @@
 """Patients: who may see them, the rules they obey, and every change to them."""
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from healthpal.domain import audit, channels, clock, rules
 from healthpal.domain.exceptions import Invalid, NotFound
@@ -39,6 +40,8 @@ def age(patient: Patient) -> int:
 
 def get(*, actor: User, via: str, patient_id: int) -> Patient:
     """One visible patient, or NotFound."""
+    if not rules.is_id(patient_id):
+        raise NotFound("Not found.")
     patient = db.session.scalar(visible(actor, via).where(Patient.id == patient_id))
     if patient is None:
         raise NotFound("Not found.")
@@ -48,8 +51,8 @@ def get(*, actor: User, via: str, patient_id: int) -> Patient:
 def view(*, actor: User, via: str, patient_id: int) -> Patient:
     """`get`, recorded in the audit trail as a read of that patient."""
     patient = get(actor=actor, via=via, patient_id=patient_id)
-    audit.record(actor=actor, via=via, action=audit.READ, entity=patient)
-    db.session.commit()
+    with atomic(duplicate=DUPLICATE):
+        audit.record(actor=actor, via=via, action=audit.READ, entity=patient)
     return patient
 
 
@@ -57,7 +60,9 @@ def search(*, actor: User, via: str, text: str | None = None, gender: str | None
            ordering: str | None = None, page: int | str = 1, page_size: int = 20) -> Page:
     """A page of visible patients whose name or phone contains `text`, optionally of one gender."""
     stmt = visible(actor, via)
-    text = (text or "").strip()
+    text, gender = (text or "").strip(), gender or ""
+    if "\x00" in text + gender:  # nothing stored holds a NUL (and PostgreSQL refuses one in a query)
+        stmt, text, gender = stmt.where(false()), "", ""
     if text:
         pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(or_(func.lower(Patient.full_name).like(pattern, escape="\\"),
@@ -73,11 +78,10 @@ def _clinician(value):
         return None
     if isinstance(value, User):
         return value.id
-    if isinstance(value, bool) or not str(value).strip().isdigit():
+    number = rules.id_number(value)
+    if not rules.is_id(number) or db.session.get(User, number) is None:
         raise rules.FieldError(UNKNOWN_CLINICIAN)
-    if db.session.get(User, int(value)) is None:
-        raise rules.FieldError(UNKNOWN_CLINICIAN)
-    return int(value)
+    return number
 
 
 def clean(data, *, partial: bool, via: str) -> dict:
@@ -159,10 +163,18 @@ def assessment_count(*, actor: User, via: str, patient_id: int) -> int:
 
 
 def delete(*, actor: User, via: str, patient_id: int) -> None:
-    """Delete a visible patient and, with it, its assessments."""
+    """Delete a visible patient and, with it, its assessments (each recorded as deleted too)."""
     patient = get(actor=actor, via=via, patient_id=patient_id)
+    gone = list(db.session.scalars(
+        select(Assessment).where(Assessment.patient_id == patient.id).options(selectinload(Assessment.rounds))
+    ))
     changes = audit.diff(_snapshot(patient), {})
-    changes["assessments"] = [len(patient.assessments), 0]
+    changes["assessments"] = [len(gone), 0]
     with atomic(duplicate=DUPLICATE):
+        for assessment in gone:
+            audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment, changes=audit.diff({
+                "patient": assessment.patient_id, "type": assessment.type, "date": assessment.date,
+                "score": assessment.score, "qna_rounds": [[r.question, r.answer] for r in assessment.rounds],
+            }, {}))
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=patient, changes=changes)
         db.session.delete(patient)

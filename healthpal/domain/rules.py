@@ -18,6 +18,7 @@ DATE_FORMAT = "Date has wrong format. Use YYYY-MM-DD."
 MAX_AGE_YEARS = 120
 MAX_ROUNDS = 200
 MAX_ROUND_TEXT = 10_000
+MAX_ID = 2**63 - 1  # the largest id any of our databases can compare with
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PHONE = re.compile(r"[0-9]{1,15}")
@@ -85,6 +86,15 @@ def text(value, *, max_length: int | None = None, allow_blank: bool = False) -> 
     return value
 
 
+def token(value) -> str:
+    """A token (a JWT) sent in a body, taken exactly as sent: a non-empty string."""
+    if not isinstance(value, str):
+        raise FieldError(NOT_TEXT)
+    if value == "":
+        raise FieldError(BLANK)
+    return value
+
+
 def _is_latin_letter(char: str) -> bool:
     return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith("LATIN ")
 
@@ -120,6 +130,20 @@ def parse_date(value) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise FieldError(DATE_FORMAT) from None
+
+
+def id_number(value) -> int | None:
+    """A record id sent as a JSON integer or a string of ASCII digits; None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def is_id(value) -> bool:
+    """Whether `value` can be the id of a stored record (anything else matches nothing)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def years_before(day: date, years: int) -> date:

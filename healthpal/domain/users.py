@@ -2,11 +2,11 @@
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from healthpal.domain import audit, rules, throttle
+from healthpal.domain import audit, channels, rules, throttle
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
-from healthpal.models import User
+from healthpal.models import Patient, User
 
 USERNAME_TAKEN = "A user with that username already exists."
 BAD_CREDENTIALS = "Unable to log in with provided credentials."
@@ -36,13 +36,15 @@ CLEANERS = {
 
 
 def get(*, user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id) if rules.is_id(user_id) else None
     if user is None:
         raise NotFound("Not found.")
     return user
 
 
 def by_username(username: str) -> User | None:
+    if "\x00" in username:  # no username holds a NUL (and PostgreSQL refuses one in a query)
+        return None
     return db.session.scalar(select(User).where(User.username == username))
 
 
@@ -78,8 +80,9 @@ def create(*, actor: User | None, via: str, data: dict) -> User:
     with atomic(duplicate=USERNAME_TAKEN, field="username"):
         db.session.add(user)
         db.session.flush()
-        audit.record(actor=actor, via=via, action=audit.CREATE, entity=user,
-                     changes=audit.diff({}, _snapshot(user)))
+        # With no actor outside the CLI, this is a self-registration: the new user is the actor.
+        audit.record(actor=actor if actor is not None or via == channels.CLI else user, via=via,
+                     action=audit.CREATE, entity=user, changes=audit.diff({}, _snapshot(user)))
     return user
 
 
@@ -98,10 +101,10 @@ def register(*, via: str, data: dict) -> User:
 
 
 def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: bool = True) -> User:
-    """Change a user's details. Users edit their own names and username; admins (and the CLI) all
-    fields. Deactivating a user ends all their sessions and tokens."""
+    """Change a user's details. Users edit their own names and username; superusers in the admin
+    panel (and the CLI) all fields. Deactivating a user ends all their sessions and tokens."""
     user = get(user_id=user_id)
-    fields = SELF_EDITABLE if actor is not None and actor.id == user.id and not actor.is_superuser else ADMIN_EDITABLE
+    fields = _editable(actor, via, user)
     if isinstance(data, dict):
         data = {**{k: v for k, v in data.items() if k in fields}, "_exclude_id": user.id}
     cleaned = _clean(data, fields, partial=partial)
@@ -115,6 +118,15 @@ def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: b
         if changes:
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=user, changes=changes)
     return user
+
+
+def _editable(actor: User | None, via: str, user: User) -> tuple:
+    """The fields `actor` may change on `user` through this channel; anyone else's account is NotFound."""
+    if via == channels.CLI or (via == channels.ADMIN and actor is not None and actor.is_superuser):
+        return ADMIN_EDITABLE
+    if actor is not None and actor.id == user.id:
+        return SELF_EDITABLE
+    raise NotFound("Not found.")
 
 
 def _password_pair(data: dict, first: str, second: str) -> dict:
@@ -174,9 +186,13 @@ def deactivate(*, actor: User | None, via: str, user_id: int) -> User:
 
 
 def delete(*, actor: User | None, via: str, user_id: int) -> None:
-    """Delete a user; their patients stay, unassigned, for an admin to hand on."""
+    """Delete a user; their patients stay, unassigned, for an admin to hand on (each unassignment
+    is recorded in the audit trail as an update of that patient)."""
     user = get(user_id=user_id)
     with atomic(duplicate=USERNAME_TAKEN):
+        for patient in list(db.session.scalars(select(Patient).where(Patient.clinician_id == user.id))):
+            audit.record(actor=actor, via=via, action=audit.UPDATE, entity=patient,
+                         changes={"clinician_id": [user.id, None]})
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=user,
                      changes=audit.diff(_snapshot(user), {}))
         db.session.delete(user)

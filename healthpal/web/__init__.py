@@ -1,8 +1,55 @@
-"""The clinician portal (HTML + htmx)."""
-from flask import Blueprint, Flask
+"""The clinician portal (HTML + htmx): thin views over the domain layer."""
+from flask import Blueprint, Flask, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import NotFound as PageNotFound
+
+from healthpal.domain.exceptions import NotFound
+from healthpal.extensions import login_manager
+from healthpal.web import security
 
 bp = Blueprint("web", __name__)
+PUBLIC_ENDPOINTS = {"web.login"}
+
+
+def me():
+    """The signed-in user as the model object the domain expects (not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+from healthpal.web import account, assessments, auth, patients  # noqa: E402,F401  (register the views)
+
+
+@bp.before_request
+def require_sign_in():
+    """Every portal page but the sign-in needs a signed-in user; the session's idle clock restarts."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return send_to_sign_in()
+    security.keep_session_alive()
+    return None
+
+
+def send_to_sign_in():
+    """To the sign-in page, then back here; an htmx request makes the whole page go there."""
+    if request.htmx:
+        back = security.safe_next(request.htmx.current_url) or url_for("web.patient_list")
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = url_for("web.login", next=back)
+        return response
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(url_for("web.login", next=security.safe_next(request.full_path.rstrip("?"))))
+
+
+@bp.errorhandler(NotFound)
+def not_yours(_error):
+    """Another clinician's record, or a missing one: the same 404 page."""
+    return current_app.handle_http_exception(PageNotFound())
 
 
 def init_app(app: Flask) -> None:
+    login_manager.login_view = "web.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
     app.register_blueprint(bp)
+    security.init_app(app)

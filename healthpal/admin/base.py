@@ -1,0 +1,160 @@
+"""What every admin model view shares: superusers only, ids checked before any query, and a
+write path that goes through the domain layer.
+
+Flask-Admin's own writes (`form.populate_obj` + commit) are replaced: a view turns the submitted
+form into the domain's data dict and calls the domain as the signed-in superuser, via the admin
+channel, so the admin obeys the same rules, with the same messages, as the API and the portal,
+and every change is audited. A rule the domain refuses shows as errors on the re-rendered form
+(and a flash) and changes nothing.
+"""
+from flask import flash, request
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_login import current_user
+
+from healthpal.admin.access import SuperuserOnly
+from healthpal.domain import channels, rules
+from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.extensions import db
+
+VIA = channels.ADMIN
+NO_CHOICE = ("", "__None")  # what a cleared select sends
+
+
+class IdLoader(QueryAjaxModelLoader):
+    """Looks up records for an ajax select by text; an id that cannot exist finds nothing."""
+
+    def get_one(self, pk):
+        number = rules.id_number(pk)
+        return super().get_one(number) if rules.is_id(number) else None
+
+
+def submitted(field) -> str | None:
+    """The text sent for a form field, exactly as sent; None when the field was not sent at all."""
+    return field.raw_data[0] if field.raw_data else None
+
+
+def chosen(field) -> str | None:
+    """The id picked in a select, "" for an explicit "none", None when the field was not sent."""
+    value = submitted(field)
+    return "" if value in NO_CHOICE else value
+
+
+def messages(errors) -> list[str]:
+    """Every message in a domain error value, flattened (nested per-item errors included)."""
+    if isinstance(errors, str):
+        return [errors]
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in messages(value)]
+    return [m for value in errors for m in messages(value)]
+
+
+class AdminView(SuperuserOnly, ModelView):
+    """A superuser-only model view of `model`; ids in URLs are checked before they reach a query."""
+
+    can_view_details = True
+    can_export = True
+    named_filter_urls = True
+    page_size = 50
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, db, **kwargs)
+
+    def get_one(self, id):
+        number = rules.id_number(id)
+        if not rules.is_id(number):
+            return None
+        try:
+            return self.find(number)
+        except NotFound:
+            return None
+
+    def find(self, number: int):
+        """The record with this id (NotFound if none); views may read through the domain."""
+        record = db.session.get(self.model, number)
+        if record is None:
+            raise NotFound("Not found.")
+        return record
+
+    def showing_one(self) -> bool:
+        """Whether this request displays one record (its details page, or its edit form)."""
+        return request.method == "GET" and request.endpoint in (
+            f"{self.endpoint}.details_view", f"{self.endpoint}.edit_view",
+        )
+
+
+class DomainView(AdminView):
+    """An admin view whose create, update and delete call the domain.
+
+    Subclasses define `form_data(form)` (the submitted form as the domain's data dict),
+    `domain_create(data)`, `domain_update(record, data)` and `domain_delete(record)`;
+    `field_names` maps a domain field to the form field showing its errors, where they differ.
+    """
+
+    field_names: dict[str, str] = {}
+
+    def form_data(self, form) -> dict:
+        raise NotImplementedError
+
+    def domain_create(self, data: dict):
+        raise NotImplementedError
+
+    def domain_update(self, record, data: dict):
+        raise NotImplementedError
+
+    def domain_delete(self, record) -> None:
+        raise NotImplementedError
+
+    @property
+    def actor(self):
+        return current_user._get_current_object()
+
+    def create_model(self, form):
+        try:
+            return self.domain_create(self.form_data(form))
+        except Invalid as invalid:
+            self.refused(form, invalid, "Could not create the record")
+        return False
+
+    def update_model(self, form, model) -> bool:
+        try:
+            self.domain_update(model, self.form_data(form))
+        except Invalid as invalid:
+            self.refused(form, invalid, "Could not save the record")
+            return False
+        except NotFound:
+            self.gone()
+            return False
+        return True
+
+    def delete_model(self, model) -> bool:
+        try:
+            self.domain_delete(model)
+        except Invalid as invalid:
+            self.refused(None, invalid, "Could not delete the record")
+            return False
+        except NotFound:
+            self.gone()
+            return False
+        return True
+
+    def gone(self) -> None:
+        db.session.rollback()
+        flash("That record no longer exists.", "error")
+
+    def refused(self, form, invalid: Invalid, what: str) -> None:
+        """Nothing was changed; show why: on the form's fields where there is one, else as a flash."""
+        db.session.rollback()
+        flash(f"{what}: please correct the errors shown." if form is not None else f"{what}:", "error")
+        for name, errors in invalid.errors.items():
+            field = form._fields.get(self.field_names.get(name, name)) if form is not None else None
+            if field is None or not self.show_on_field(field, errors):
+                for message in messages(errors):
+                    flash(message, "error")
+
+    def show_on_field(self, field, errors) -> bool:
+        """Put a domain field's messages on its form field; False if they cannot be shown there."""
+        if not all(isinstance(message, str) for message in errors):
+            return False
+        field.errors = [*field.errors, *errors]
+        return True

@@ -1,0 +1,79 @@
+"""Admin view of every clinician's patients: search, filter, fix and reassign."""
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_admin.form import BaseForm
+from flask_admin.model.fields import AjaxSelectField
+from wtforms import SelectField, StringField
+from wtforms.widgets import DateInput
+
+from healthpal.admin.base import VIA, DomainView, IdLoader, chosen, submitted
+from healthpal.admin.filters import Where, YesNo, clinician_ids
+from healthpal.domain import patients
+from healthpal.extensions import db
+from healthpal.models import Patient, User
+
+GENDERS = (("f", "f (female)"), ("m", "m (male)"))
+TEXT_FIELDS = ("full_name", "gender", "birthdate", "phone", "address")
+
+
+def clinicians(name: str = "clinician") -> IdLoader:
+    """Ajax lookup of users by username or name, for choosing a clinician."""
+    return IdLoader(name, db, User, fields=("username", "first_name", "last_name"), order_by=User.username,
+                    placeholder="Unassigned: type a username or name to choose")
+
+
+def patient_form(clinician_loader) -> type[BaseForm]:
+    class PatientForm(BaseForm):
+        full_name = StringField("Full name")
+        gender = SelectField("Gender", choices=GENDERS, validate_choice=False)
+        birthdate = StringField("Birthdate", widget=DateInput(), description="YYYY-MM-DD")
+        phone = StringField("Phone", description="Digits only, up to 15, no country code.")
+        address = StringField("Address", description="A Google Place ID.")
+        clinician = AjaxSelectField(clinician_loader, "Clinician", allow_blank=True, blank_text="Unassigned",
+                                    description="Type to search users; clear to leave the patient unassigned.")
+
+    return PatientForm
+
+
+class PatientView(DomainView):
+    column_list = ("full_name", "gender", "birthdate", "phone", "clinician", "created_at")
+    column_details_list = ("id", "full_name", "gender", "birthdate", "phone", "address", "clinician",
+                           "created_at", "updated_at")
+    column_export_list = ("id", "full_name", "gender", "birthdate", "phone", "address", "clinician", "created_at")
+    column_labels = {"created_at": "Created (UTC)", "updated_at": "Updated (UTC)"}
+    column_searchable_list = ("full_name", "phone")
+    column_sortable_list = ("full_name", "gender", "birthdate", ("clinician", "clinician.username"), "created_at")
+    column_default_sort = "full_name"
+    column_filters = (
+        Where(Patient.clinician_id, "Clinician", "username is", lambda v: Patient.clinician_id.in_(clinician_ids(v))),
+        YesNo(Patient.clinician_id, "Clinician", "unassigned",
+              lambda yes: Patient.clinician_id.is_(None) if yes else Patient.clinician_id.is_not(None)),
+        FilterEqual(Patient.gender, "Gender", options=GENDERS),
+    )
+    field_names = {"clinician_id": "clinician"}
+    form_ajax_refs = {"clinician": clinicians()}
+
+    def scaffold_form(self):
+        return patient_form(self._form_ajax_refs["clinician"])
+
+    def form_data(self, form) -> dict:
+        data = {name: submitted(form[name]) for name in TEXT_FIELDS}
+        data["clinician_id"] = chosen(form.clinician)
+        return {name: value for name, value in data.items() if value is not None}
+
+    def find(self, number: int):
+        if self.showing_one():
+            return patients.view(actor=self.actor, via=VIA, patient_id=number)
+        return patients.get(actor=self.actor, via=VIA, patient_id=number)
+
+    def domain_create(self, data: dict):
+        return patients.create(actor=self.actor, via=VIA, data=data)
+
+    def domain_update(self, record, data: dict):
+        return patients.update(actor=self.actor, via=VIA, patient_id=record.id, data=data, partial=True)
+
+    def domain_delete(self, record) -> None:
+        patients.delete(actor=self.actor, via=VIA, patient_id=record.id)
+
+
+def view() -> PatientView:
+    return PatientView(Patient, name="Patients", endpoint="patient")

@@ -1,0 +1,29 @@
+"""The signed-in user's own account: details and password."""
+from flask import request
+from flask_jwt_extended import get_current_user
+
+from healthpal.api import body, route, serializers
+from healthpal.domain import channels, users
+
+PASSWORD_SAVED = "New password has been saved."
+
+
+@route("/auth/user/", methods=["GET"])
+def user_detail():
+    return serializers.user(get_current_user())
+
+
+@route("/auth/user/", methods=["PUT", "PATCH"])
+def user_update():
+    """PUT replaces username, first and last name; PATCH changes only the keys sent. Email is read-only."""
+    me = get_current_user()
+    user = users.update(actor=me, via=channels.API, user_id=me.id, data=body.json_object(),
+                        partial=request.method == "PATCH")
+    return serializers.user(user)
+
+
+@route("/auth/password/change/", methods=["POST"])
+def password_change():
+    """Needs the old password; every token issued before stops working (log in again)."""
+    users.change_password(actor=get_current_user(), via=channels.API, data=body.json_object())
+    return {"detail": PASSWORD_SAVED}

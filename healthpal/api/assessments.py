@@ -1,0 +1,43 @@
+"""Assessments: `/api/assessments/` and `/api/assessments/<id>/`, scoped through their patient."""
+from flask import request
+from flask_jwt_extended import get_current_user
+
+from healthpal.api import body, pagination, route, serializers
+from healthpal.api.session import loaded_after_commit
+from healthpal.domain import assessments, channels
+
+
+@route("/assessments/", methods=["GET"])
+def assessment_list():
+    """Filters `type`, `date`, `date_gte`, `date_lte`, `patient`; `ordering`; `page`, `page_size`."""
+    page = assessments.search(
+        actor=get_current_user(), via=channels.API, filters=assessments.parse_filters(request.args),
+        ordering=request.args.get("ordering"), **body.page_params(),
+    )
+    return pagination.envelope(page, serializers.assessment)
+
+
+@route("/assessments/", methods=["POST"])
+def assessment_create():
+    assessment = assessments.create(actor=get_current_user(), via=channels.API, data=body.json_object())
+    return serializers.assessment(assessment), 201
+
+
+@route("/assessments/<id:assessment_id>/", methods=["GET"])
+def assessment_detail(assessment_id: int):
+    with loaded_after_commit():
+        assessment = assessments.view(actor=get_current_user(), via=channels.API, assessment_id=assessment_id)
+    return serializers.assessment(assessment)
+
+
+@route("/assessments/<id:assessment_id>/", methods=["PUT", "PATCH"])
+def assessment_update(assessment_id: int):
+    assessment = assessments.update(actor=get_current_user(), via=channels.API, assessment_id=assessment_id,
+                                    data=body.json_object(), partial=request.method == "PATCH")
+    return serializers.assessment(assessment)
+
+
+@route("/assessments/<id:assessment_id>/", methods=["DELETE"])
+def assessment_delete(assessment_id: int):
+    assessments.delete(actor=get_current_user(), via=channels.API, assessment_id=assessment_id)
+    return "", 204

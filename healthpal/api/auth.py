@@ -1,0 +1,70 @@
+"""Sign-in and tokens: login, refresh, verify, logout and (when a clinic enables it) registration."""
+from flask import current_app, request
+
+from healthpal.api import body, errors, route, serializers, tokens
+from healthpal.domain import channels, rules, users
+from healthpal.domain.exceptions import Invalid
+
+LOGGED_OUT = "Successfully logged out."
+NO_REFRESH = "Refresh token was not included in request data."
+REGISTRATION_CLOSED = "Registration is closed: an administrator creates clinician accounts."
+
+
+def _token(data: dict, name: str) -> str:
+    """The token sent as `name`, taken exactly as sent; 400 when absent, null, blank or not text."""
+    cleaned, problems = rules.collect(data, {name: rules.token}, partial=False)
+    if problems:
+        raise Invalid(problems)
+    return cleaned[name]
+
+
+@route("/auth/login/", methods=["POST"])
+def login():
+    data = body.json_object()
+    user = users.sign_in(username=data.get("username"), password=data.get("password"),
+                         address=request.remote_addr or "")
+    return serializers.signed_in(user, tokens.issue(user))
+
+
+@route("/auth/token/refresh/", methods=["POST"])
+def token_refresh():
+    encoded = _token(body.json_object(), "refresh")
+    try:
+        _, user = tokens.read(encoded, kind=tokens.REFRESH)
+    except tokens.TokenNotValid:
+        return errors.token_not_valid()
+    access = tokens.access_for(user)
+    return {"access": access, "access_expiration": serializers.timestamp(tokens.expiration(access))}
+
+
+@route("/auth/token/verify/", methods=["POST"])
+def token_verify():
+    encoded = _token(body.json_object(), "token")
+    try:
+        tokens.read(encoded)
+    except tokens.TokenNotValid:
+        return errors.token_not_valid()
+    return {}
+
+
+@route("/auth/logout/", methods=["POST"])
+def logout():
+    """Revoke the refresh token sent in the body, and the access token presented with it (if valid)."""
+    encoded = body.json_object().get("refresh")
+    if encoded is None:
+        return errors.error_response(401, NO_REFRESH)
+    try:
+        refresh, _ = tokens.read(encoded, kind=tokens.REFRESH)
+    except tokens.TokenNotValid:
+        return errors.token_not_valid()
+    access = tokens.presented_access()
+    tokens.revoke(refresh, *([access] if access else []))
+    return {"detail": LOGGED_OUT}
+
+
+@route("/auth/registration/", methods=["POST"])
+def registration():
+    if not current_app.config["HEALTHPAL_OPEN_REGISTRATION"]:
+        return errors.error_response(403, REGISTRATION_CLOSED)
+    user = users.register(via=channels.API, data=body.json_object())
+    return serializers.signed_in(user, tokens.issue(user)), 201

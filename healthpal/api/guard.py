@@ -1,0 +1,55 @@
+"""What every request under /api/ goes through before its view: body size, then authentication.
+
+Order (shared/API.md §1): a body over MAX_CONTENT_LENGTH is 413 before anything else; then an
+unauthenticated request to a protected path is 401 even if its method, media type or body is wrong;
+a path that does not exist is 404 whether or not the caller is authenticated.
+"""
+from flask import current_app, request
+from flask_jwt_extended import verify_jwt_in_request
+from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
+
+from healthpal.api import bp, paths, tokens
+
+PUBLIC = frozenset({
+    "api.login", "api.token_refresh", "api.token_verify", "api.logout", "api.registration", "api.openapi",
+})
+
+
+def endpoint() -> str | None:
+    """The endpoint at this path, even when the method is not allowed there; None if no such path."""
+    if request.url_rule is not None:
+        return request.url_rule.endpoint
+    error = request.routing_exception
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        adapter = current_app.create_url_adapter(request)
+        rule, _ = adapter.match(method=error.valid_methods[0], return_rule=True)
+        return rule.endpoint
+    return None
+
+
+def read_body() -> None:
+    """Read the body now: 413 past MAX_CONTENT_LENGTH, chunked bodies included.
+
+    Werkzeug quietly stops reading a chunked body at the limit, so one byte past it is read to tell
+    a body at the limit from one over it.
+    """
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is None:
+        return
+    request.max_content_length = limit + 1
+    if len(request.get_data(cache=True)) > limit:
+        raise RequestEntityTooLarge()
+
+
+def protected(name: str | None) -> bool:
+    return name is not None and name.startswith("api.") and name not in PUBLIC
+
+
+@bp.before_app_request
+def check_request():
+    if not paths.is_api(request.path):
+        return
+    tokens.forget_holders()
+    read_body()
+    if protected(endpoint()):
+        verify_jwt_in_request()

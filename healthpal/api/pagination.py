@@ -1,0 +1,26 @@
+"""The paginated envelope: `{"count", "next", "previous", "results"}` with absolute links."""
+from urllib.parse import urlencode
+
+from flask import request
+
+from healthpal.domain.paging import Page
+
+
+def _link(number: int) -> str:
+    """This request's absolute URL at page `number`, every other query parameter kept."""
+    args = request.args.copy()
+    if number == 1:
+        args.pop("page", None)
+    else:
+        args["page"] = str(number)
+    query = urlencode(list(args.items(multi=True)))
+    return request.base_url + ("?" + query if query else "")
+
+
+def envelope(page: Page, dump) -> dict:
+    return {
+        "count": page.total,
+        "next": _link(page.number + 1) if page.has_next else None,
+        "previous": _link(page.number - 1) if page.has_previous else None,
+        "results": [dump(item) for item in page.items],
+    }

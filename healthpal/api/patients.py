@@ -1,0 +1,43 @@
+"""Patients: `/api/patients/` and `/api/patients/<id>/`, scoped to the signed-in clinician."""
+from flask import request
+from flask_jwt_extended import get_current_user
+
+from healthpal.api import body, pagination, route, serializers
+from healthpal.api.session import loaded_after_commit
+from healthpal.domain import channels, patients
+
+
+@route("/patients/", methods=["GET"])
+def patient_list():
+    """Filters `search` (name or phone) and `gender`; `ordering`; `page`, `page_size`."""
+    page = patients.search(
+        actor=get_current_user(), via=channels.API, text=request.args.get("search"),
+        gender=request.args.get("gender"), ordering=request.args.get("ordering"), **body.page_params(),
+    )
+    return pagination.envelope(page, serializers.patient)
+
+
+@route("/patients/", methods=["POST"])
+def patient_create():
+    patient = patients.create(actor=get_current_user(), via=channels.API, data=body.json_object())
+    return serializers.patient(patient), 201
+
+
+@route("/patients/<id:patient_id>/", methods=["GET"])
+def patient_detail(patient_id: int):
+    with loaded_after_commit():
+        patient = patients.view(actor=get_current_user(), via=channels.API, patient_id=patient_id)
+    return serializers.patient(patient)
+
+
+@route("/patients/<id:patient_id>/", methods=["PUT", "PATCH"])
+def patient_update(patient_id: int):
+    patient = patients.update(actor=get_current_user(), via=channels.API, patient_id=patient_id,
+                              data=body.json_object(), partial=request.method == "PATCH")
+    return serializers.patient(patient)
+
+
+@route("/patients/<id:patient_id>/", methods=["DELETE"])
+def patient_delete(patient_id: int):
+    patients.delete(actor=get_current_user(), via=channels.API, patient_id=patient_id)
+    return "", 204

@@ -1,0 +1,54 @@
+"""Output shapes of the API (shared/API.md): model objects → JSON-ready dicts, keys in contract order."""
+from datetime import UTC, datetime
+
+from healthpal.domain import patients
+from healthpal.models import Assessment, Patient, User
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`; a naive value (SQLite gives those) is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def user(account: User) -> dict:
+    return {
+        "pk": account.id,
+        "username": account.username,
+        "email": account.email,
+        "first_name": account.first_name,
+        "last_name": account.last_name,
+    }
+
+
+def patient(record: Patient) -> dict:
+    return {
+        "id": record.id,
+        "full_name": record.full_name,
+        "gender": record.gender,
+        "birthdate": record.birthdate.isoformat(),
+        "phone": record.phone,
+        "address": record.address,
+        "age": patients.age(record),
+        "created_at": timestamp(record.created_at),
+        "updated_at": timestamp(record.updated_at),
+    }
+
+
+def assessment(record: Assessment) -> dict:
+    return {
+        "id": record.id,
+        "qna_rounds": [{"question": r.question, "answer": r.answer} for r in record.rounds],
+        "type": record.type,
+        "date": record.date.isoformat(),
+        "score": record.score,
+        "patient": record.patient_id,
+        "created_at": timestamp(record.created_at),
+        "updated_at": timestamp(record.updated_at),
+    }
+
+
+def signed_in(account: User, tokens: dict) -> dict:
+    """The body of a login or registration: the token pair and the user."""
+    return {"access": tokens["access"], "refresh": tokens["refresh"], "user": user(account)}

@@ -1,0 +1,78 @@
+"""Assessments in the portal: the assessment page, create and edit with their Q&A rounds, delete."""
+import secrets
+
+from flask import flash, redirect, render_template, request, url_for
+
+from healthpal.domain import assessments, channels, clock, patients
+from healthpal.domain.exceptions import Invalid
+from healthpal.web import bp, forms, me
+
+VIA = channels.PORTAL
+BLANK_ROUND = {"question": "", "answer": ""}
+
+
+def _form(patient, assessment, values: dict, errors: dict, status: int = 200):
+    per_round, whole = forms.round_errors(errors, len(values["qna_rounds"]))
+    page = render_template(
+        "assessments/form.html", patient=patient, assessment=assessment, values=values, errors=errors,
+        round_errors=per_round, rounds_messages=whole, types=assessments.types_used(actor=me(), via=VIA),
+    )
+    return page, status
+
+
+@bp.route("/patients/<int:patient_id>/assessments/new", methods=["GET", "POST"])
+def assessment_new(patient_id: int):
+    """Record an assessment for one of the clinician's patients."""
+    patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)
+    if request.method == "GET":
+        values = {"type": "", "date": clock.today().isoformat(), "score": "", "qna_rounds": [BLANK_ROUND]}
+        return _form(patient, None, values, {})
+    data = forms.assessment_data(request.form, patient_id=patient.id)
+    try:
+        assessment = assessments.create(actor=me(), via=VIA, data=data)
+    except Invalid as error:
+        return _form(patient, None, data, error.errors, 422)
+    flash(f"{assessment.type} of {assessment.date.isoformat()} was saved.", "success")
+    return redirect(url_for("web.assessment_detail", assessment_id=assessment.id))
+
+
+@bp.get("/assessments/<int:assessment_id>")
+def assessment_detail(assessment_id: int):
+    """An assessment with its rounds in order."""
+    assessment = assessments.view(actor=me(), via=VIA, assessment_id=assessment_id)
+    return render_template("assessments/detail.html", assessment=assessment, patient=assessment.patient)
+
+
+@bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])
+def assessment_edit(assessment_id: int):
+    """Change an assessment; the rounds on the form replace the stored ones as a whole."""
+    if request.method == "GET":
+        assessment = assessments.view(actor=me(), via=VIA, assessment_id=assessment_id)
+        return _form(assessment.patient, assessment, forms.assessment_values(assessment), {})
+    assessment = assessments.get(actor=me(), via=VIA, assessment_id=assessment_id)
+    data = forms.assessment_data(request.form, patient_id=assessment.patient_id)
+    try:
+        assessments.update(actor=me(), via=VIA, assessment_id=assessment.id, data=data)
+    except Invalid as error:
+        return _form(assessment.patient, assessment, data, error.errors, 422)
+    flash("The assessment was saved.", "success")
+    return redirect(url_for("web.assessment_detail", assessment_id=assessment.id))
+
+
+@bp.route("/assessments/<int:assessment_id>/delete", methods=["GET", "POST"])
+def assessment_delete(assessment_id: int):
+    """Ask first, then delete the assessment and its rounds."""
+    assessment = assessments.get(actor=me(), via=VIA, assessment_id=assessment_id)
+    if request.method == "GET":
+        return render_template("assessments/delete.html", assessment=assessment, patient=assessment.patient)
+    patient_id, label = assessment.patient_id, str(assessment)
+    assessments.delete(actor=me(), via=VIA, assessment_id=assessment.id)
+    flash(f"{label} was deleted.", "success")
+    return redirect(url_for("web.patient_detail", patient_id=patient_id))
+
+
+@bp.get("/assessments/round")
+def assessment_round():
+    """One more empty question/answer pair for the form (htmx appends it)."""
+    return render_template("assessments/_round.html", round=BLANK_ROUND, errors={},
+                           key=secrets.token_hex(4), focus=True)

@@ -1,0 +1,71 @@
+"""Portal sign-in state: which user a session cookie belongs to, signing in and signing out."""
+import math
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from healthpal.domain import users
+from healthpal.domain.exceptions import Invalid, NotFound, Throttled
+from healthpal.extensions import login_manager
+from healthpal.web import bp, security
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    """The session's user, if still active and the session predates no revocation.
+
+    The session id is `"<user id>:<token epoch>"`; a password change, reset or deactivation bumps
+    the epoch, which ends every portal session the user had.
+    """
+    user_id, _, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    try:
+        user = users.get(user_id=int(user_id))
+    except NotFound:
+        return None
+    if not user.is_active or user.token_epoch != int(epoch):
+        return None
+    return user
+
+
+def wait_message(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    if seconds < 60:
+        return f"Too many failed sign-in attempts. Try again in {seconds} seconds."
+    return f"Too many failed sign-in attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with username and password, under the failed-login throttle the API shares."""
+    next_path = security.safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("web.patient_list"))
+    if request.method == "GET":
+        return render_template("auth/login.html", next=next_path, errors={}, username="")
+    username = request.form.get("username")
+    try:
+        user = users.sign_in(username=username, password=request.form.get("password"),
+                             address=request.remote_addr or "")
+    except Throttled as error:
+        page = render_template("auth/login.html", next=next_path, errors={}, username=username or "",
+                               throttled=wait_message(error.retry_after))
+        return page, 429, {"Retry-After": str(error.retry_after)}
+    except Invalid as error:
+        return render_template("auth/login.html", next=next_path, errors=error.errors,
+                               username=username or ""), 422
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    flash(f"Welcome, {user.display_name}.", "success")
+    return redirect(next_path or url_for("web.patient_list"))
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (a POST with the CSRF token, so no other site can sign the clinician out)."""
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("web.login"))

@@ -1,0 +1,64 @@
+"""Form posts → the plain dicts the domain takes, and the domain's errors → what each field shows.
+
+There are no WTForms classes on purpose: every rule (and every message) lives in the domain, the
+global CSRFProtect checks the token of every POST, and the Q&A rounds are a list the browser
+grows and shrinks. Parsing is all that is left, and it is here.
+"""
+from collections.abc import Mapping
+
+from healthpal.domain import patients
+
+ROUND_FIELDS = ("question", "answer")
+
+
+def patient_data(form: Mapping) -> dict:
+    """The five writable patient fields as typed (a missing field is sent blank)."""
+    return {name: form.get(name, "") for name in patients.FIELDS}
+
+
+def patient_values(patient) -> dict:
+    """A stored patient as the form shows it."""
+    return {
+        "full_name": patient.full_name,
+        "gender": patient.gender,
+        "birthdate": patient.birthdate.isoformat(),
+        "phone": patient.phone,
+        "address": patient.address,
+    }
+
+
+def rounds_from(form) -> list[dict]:
+    """The question/answer pairs in the order the page shows them."""
+    questions, answers = form.getlist("question"), form.getlist("answer")
+    return [{"question": q, "answer": a} for q, a in zip(questions, answers, strict=False)]
+
+
+def assessment_data(form, *, patient_id: int) -> dict:
+    """An assessment form post as the domain's create/update data."""
+    return {
+        "patient": patient_id,
+        "type": form.get("type", ""),
+        "date": form.get("date", ""),
+        "score": form.get("score", ""),
+        "qna_rounds": rounds_from(form),
+    }
+
+
+def assessment_values(assessment) -> dict:
+    """A stored assessment as the form shows it."""
+    return {
+        "type": assessment.type,
+        "date": assessment.date.isoformat(),
+        "score": str(assessment.score),
+        "qna_rounds": [{"question": r.question, "answer": r.answer} for r in assessment.rounds],
+    }
+
+
+def round_errors(errors: dict, count: int) -> tuple[list[dict], list[str]]:
+    """Split the domain's `qna_rounds` errors into one dict per round (aligned with the form)
+    and the messages about the list as a whole (empty, too long, duplicate questions)."""
+    raw = errors.get("qna_rounds") or []
+    per_round = [item for item in raw if isinstance(item, Mapping)]
+    whole = [item for item in raw if isinstance(item, str)]
+    per_round += [{}] * (count - len(per_round))
+    return per_round, whole

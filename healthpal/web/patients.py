@@ -1,0 +1,116 @@
+"""Patients in the portal: the searchable list, the patient page, create, edit and delete."""
+from flask import flash, redirect, render_template, request, url_for
+
+from healthpal.domain import assessments, channels, patients
+from healthpal.domain.exceptions import Invalid
+from healthpal.web import bp, charts, forms, me, security
+
+VIA = channels.PORTAL
+PAGE_SIZE = 20
+MAX_PAGE = 1_000_000
+SORTS = ("full_name", "-full_name", "birthdate", "-birthdate")
+GENDERS = {"f": "Female", "m": "Male"}
+
+
+def wants_fragment() -> bool:
+    """An htmx request for part of a page (a history restore needs the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def list_url(query: dict, **changes) -> str:
+    """The patient list's address for `query` with `changes` (defaults left out, so URLs stay short)."""
+    merged = {**query, "page": None, **changes}
+    if merged["sort"] == "full_name":
+        merged["sort"] = None
+    if merged["page"] == 1:
+        merged["page"] = None
+    return url_for("web.patient_list", **{k: v for k, v in merged.items() if v})
+
+
+def _page_number(raw: str | None) -> int:
+    """The page asked for; 1 for nonsense, and absurd numbers capped (they are past the end anyway)."""
+    if not raw or not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        return 1
+    return min(int(raw), MAX_PAGE)
+
+
+@bp.get("/")
+def patient_list():
+    """The clinician's patients: search by name or phone, filter by gender, sort, page."""
+    query = {
+        "q": request.args.get("q", "").strip(),
+        "gender": request.args.get("gender", "") if request.args.get("gender") in GENDERS else "",
+        "sort": request.args.get("sort") if request.args.get("sort") in SORTS else "full_name",
+    }
+    page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
+                           ordering=query["sort"], page=_page_number(request.args.get("page")),
+                           page_size=PAGE_SIZE)
+    latest = assessments.latest_for(actor=me(), via=VIA, patient_ids=[p.id for p in page.items])
+    context = {"page": page, "latest": latest, "query": query, "genders": GENDERS, "age": patients.age,
+               "list_url": list_url}
+    if wants_fragment():  # the address bar shows the tidy URL of what is now on screen
+        headers = {"Vary": "HX-Request", "HX-Push-Url": list_url(query, page=page.number)}
+        return render_template("patients/_results.html", fragment=True, **context), 200, headers
+    return render_template("patients/index.html", **context), 200, {"Vary": "HX-Request"}
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+def patient_new():
+    """Add a patient; on a mistake the form comes back with each message by its field."""
+    security.allow_google_maps()
+    if request.method == "GET":
+        return render_template("patients/form.html", patient=None, values={}, errors={}, genders=GENDERS)
+    data = forms.patient_data(request.form)
+    try:
+        patient = patients.create(actor=me(), via=VIA, data=data)
+    except Invalid as error:
+        return render_template("patients/form.html", patient=None, values=data, errors=error.errors,
+                               genders=GENDERS), 422
+    flash(f"{patient.full_name} was added.", "success")
+    return redirect(url_for("web.patient_detail", patient_id=patient.id))
+
+
+@bp.get("/patients/<int:patient_id>")
+def patient_detail(patient_id: int):
+    """A patient's details, assessment history (filterable by type) and score trends."""
+    patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
+    history = assessments.history(actor=me(), via=VIA, patient_id=patient.id)
+    types = sorted({row.type for row in history})
+    kind = request.args.get("type", "")
+    shown = [row for row in history if row.type == kind] if kind in types else history
+    context = {"patient": patient, "age": patients.age(patient), "genders": GENDERS, "history": shown,
+               "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown)}
+    template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
+    return render_template(template, **context), 200, {"Vary": "HX-Request"}
+
+
+@bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
+def patient_edit(patient_id: int):
+    """Change a patient's details."""
+    security.allow_google_maps()
+    if request.method == "GET":
+        patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
+        return render_template("patients/form.html", patient=patient, values=forms.patient_values(patient),
+                               errors={}, genders=GENDERS)
+    patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)
+    data = forms.patient_data(request.form)
+    try:
+        patients.update(actor=me(), via=VIA, patient_id=patient.id, data=data)
+    except Invalid as error:
+        return render_template("patients/form.html", patient=patient, values=data, errors=error.errors,
+                               genders=GENDERS), 422
+    flash("The patient's details were saved.", "success")
+    return redirect(url_for("web.patient_detail", patient_id=patient.id))
+
+
+@bp.route("/patients/<int:patient_id>/delete", methods=["GET", "POST"])
+def patient_delete(patient_id: int):
+    """Ask first (saying how many assessments go too), then delete."""
+    patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)
+    if request.method == "GET":
+        count = patients.assessment_count(actor=me(), via=VIA, patient_id=patient.id)
+        return render_template("patients/delete.html", patient=patient, count=count)
+    name = patient.full_name
+    patients.delete(actor=me(), via=VIA, patient_id=patient.id)
+    flash(f"{name} and their assessments were deleted.", "success")
+    return redirect(url_for("web.patient_list"))

@@ -1,0 +1,95 @@
+"""The admin's audit log: read-only, newest first, filterable by actor, patient, action, channel, date."""
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from healthpal.domain import audit, channels, patients, users
+from healthpal.models import AuditEvent
+from tests import factories
+from tests.admin.conftest import rows, snapshot
+
+
+def shown_ids(admin, query="") -> list[int]:
+    response = admin.get(f"/admin/audit/?{query}")
+    assert response.status_code == 200
+    found = re.findall(r"/admin/audit/details/\?id=(\d+)", response.get_data(as_text=True))
+    return [int(i) for i in dict.fromkeys(found)]
+
+
+def test_the_audit_log_cannot_be_changed_from_the_admin(admin, clinician):
+    factories.make_patient(clinician)
+    event_id = audit.events_for()[-1].id
+    listing = admin.get("/admin/audit/").get_data(as_text=True)
+    assert "/admin/audit/new/" not in listing and "/admin/audit/edit/" not in listing
+    assert "/admin/audit/delete/" not in listing
+    before = snapshot()
+    for url, data in (("/admin/audit/new/", {"action": "create"}),
+                      (f"/admin/audit/edit/?id={event_id}", {"action": "read"}),
+                      ("/admin/audit/delete/", {"id": event_id}),
+                      ("/admin/audit/action/", {"action": "delete", "rowid": event_id})):
+        assert admin.post(url, data=data).status_code == 302
+    assert admin.post("/admin/audit/ajax/update/", data={"list_form_pk": event_id, "action": "read"}).status_code == 404
+    assert admin.get("/admin/audit/new/").status_code == 302
+    assert admin.get(f"/admin/audit/edit/?id={event_id}").status_code == 302
+    assert snapshot() == before
+
+
+def test_newest_first_with_the_details_an_auditor_needs(frozen_clock, admin, clinician):
+    patient = factories.make_patient(clinician, phone="5550000001")
+    frozen_clock.advance(minutes=5)
+    patients.update(actor=clinician, via=channels.PORTAL, patient_id=patient.id, data={"phone": "5550000002"},
+                    partial=True)
+    update = audit.events_for(entity_type="patient")[-1]
+    ids = shown_ids(admin)
+    assert ids[0] == update.id
+    page = admin.get(f"/admin/audit/details/?id={update.id}").get_data(as_text=True)
+    for text in ("2026-06-15 12:05:00", "alice", "update", "patient", str(patient.id), "portal",
+                 "{&#34;phone&#34;: [&#34;5550000001&#34;, &#34;5550000002&#34;]}"):
+        assert text in page
+
+
+@pytest.fixture
+def history(clinician, other_clinician, frozen_clock):
+    """Events over three days: alice creates Anna (June 1, portal), bob creates Boris (June 2, API),
+    the CLI deletes carol (June 3)."""
+    frozen_clock.at = datetime(2026, 6, 1, 23, 59, tzinfo=UTC)
+    anna = patients.create(actor=clinician, via=channels.PORTAL, data={
+        "full_name": "Anna Alpha", "gender": "f", "birthdate": "1980-01-01", "phone": "1", "address": "x"})
+    frozen_clock.at = datetime(2026, 6, 2, 0, 0, tzinfo=UTC)
+    boris = patients.create(actor=other_clinician, via=channels.API, data={
+        "full_name": "Boris Beta", "gender": "m", "birthdate": "1980-01-01", "phone": "2", "address": "y"})
+    frozen_clock.at = datetime(2026, 6, 3, 8, 0, tzinfo=UTC)
+    carol = factories.make_user("carol")
+    users.delete(actor=None, via=channels.CLI, user_id=carol.id)
+    by = {(e.entity_type, e.action, e.entity_id): e.id for e in audit.events_for()}
+    return {"anna": by["patient", "create", anna.id], "boris": by["patient", "create", boris.id],
+            "anna_id": anna.id, "carol-create": by["user", "create", carol.id],
+            "carol-delete": by["user", "delete", carol.id]}
+
+
+@pytest.mark.parametrize(("query", "shown"), [
+    ("flt0_actor_equals=alice", {"anna"}),
+    ("flt0_actor_contains=BO", {"boris"}),
+    ("flt0_channel_equals=api", {"boris"}),
+    ("flt0_action_equals=delete", {"carol-delete"}),
+    ("flt0_action_equals=create&flt1_entity_equals=patient", {"anna", "boris"}),
+    ("flt0_date_on_utc=2026-06-01", {"anna"}),
+    ("flt0_date_on_utc=2026-06-02", {"boris"}),
+    ("flt0_date_on_or_after_utc=2026-06-02&flt1_entity_equals=patient", {"boris"}),
+    ("flt0_date_before_utc=2026-06-02&flt1_entity_equals=patient", {"anna"}),
+])
+def test_filter_the_audit_log(admin, history, query, shown):
+    assert set(shown_ids(admin, query)) == {history[name] for name in shown}
+
+
+def test_filter_by_patient(admin, history):
+    assert shown_ids(admin, f"flt0_patient_id_equals={history['anna_id']}") == [history["anna"]]
+
+
+def test_the_audit_log_exports_as_csv(admin, history):
+    response = admin.get("/admin/audit/export/csv/")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert text.splitlines()[0] == "Id,Time (UTC),Actor,Action,Entity,Entity id,Patient id,Channel,Changes"
+    assert len(text.splitlines()) == 1 + rows(AuditEvent)

@@ -1,0 +1,58 @@
+"""What the admin pages show, and that lists cost a fixed number of queries however long they are."""
+import pytest
+from sqlalchemy import event
+
+from healthpal.domain import audit
+from healthpal.extensions import db
+from tests import factories
+
+LISTS = ("/admin/user/", "/admin/patient/", "/admin/assessment/", "/admin/audit/",
+         "/admin/user/export/csv/", "/admin/patient/export/csv/", "/admin/assessment/export/csv/",
+         "/admin/audit/export/csv/")
+
+
+def test_the_home_page_says_where_things_are(admin):
+    page = admin.get("/admin/").get_data(as_text=True)
+    for text in ("/admin/user/", "/admin/patient/?flt0_clinician_unassigned=1", "/admin/assessment/",
+                 "/admin/audit/", "purge-audit --before YYYY-MM-DD",
+                 "signs the user out of the portal and the mobile app", 'href="/"'):
+        assert text in page
+
+
+def queries(client, url) -> int:
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+        response.get_data()                                    # exports are streamed: run them to the end
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def add_clinic(clinician, patients: int):
+    for _ in range(patients):
+        factories.make_assessment(factories.make_patient(clinician))
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_a_list_costs_the_same_queries_for_2_or_20_rows(admin, clinician, url):
+    add_clinic(clinician, 2)
+    few = queries(admin, url)
+    add_clinic(clinician, 18)
+    assert queries(admin, url) == few
+
+
+def test_long_changes_are_cut_short_in_the_list_only(admin, clinician):
+    patient = factories.make_patient(clinician)
+    long_answer = "word " * 400
+    assessment = factories.make_assessment(patient, qna_rounds=[{"question": "Tell me more?", "answer": long_answer}])
+    event_id = audit.events_for(entity_type="assessment", entity_id=assessment.id)[-1].id
+    listing = admin.get("/admin/audit/").get_data(as_text=True)
+    assert long_answer.strip() not in listing and "…" in listing
+    assert long_answer.strip() in admin.get(f"/admin/audit/details/?id={event_id}").get_data(as_text=True)

@@ -1,0 +1,99 @@
+"""Helpers for the API tests: a JSON client with a Bearer token (over the Flask test client or real
+HTTP), valid request bodies."""
+import json
+from http.client import HTTPConnection
+from json import dumps
+from urllib.parse import urlencode, urlsplit
+
+from healthpal.api import tokens
+
+
+class Api:
+    """The Flask test client speaking JSON, with a Bearer token when it has one."""
+
+    def __init__(self, client, user=None):
+        self.client = client
+        self.user = user
+        self.user_id = user.id if user is not None else None
+        self.pair = tokens.issue(user) if user is not None else {}
+
+    @property
+    def access(self) -> str:
+        return self.pair["access"]
+
+    @property
+    def refresh(self) -> str:
+        return self.pair["refresh"]
+
+    def headers(self, extra=None) -> dict:
+        headers = {"Authorization": f"Bearer {self.access}"} if self.pair else {}
+        return {**headers, **(extra or {})}
+
+    def request(self, method: str, path: str, json=None, headers=None, **kwargs):
+        return self.client.open(path, method=method, json=json, headers=self.headers(headers), **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+
+def patient_data(**fields) -> dict:
+    return {"full_name": "John Doe", "gender": "m", "birthdate": "1980-05-17",
+            "phone": "5551234567", "address": "ChIJN1t_tDeuEmsRUsoyG83frY4", **fields}
+
+
+def assessment_data(patient_id: int, **fields) -> dict:
+    return {"patient": patient_id, "type": "Cognitive test", "date": "2024-01-15", "score": 85,
+            "qna_rounds": [{"question": "How do you feel?", "answer": "Fine"}], **fields}
+
+
+class HttpResponse:
+    """What `Http.open` answers: the parts of a Flask test response the tests read."""
+
+    def __init__(self, status: int, headers, data: bytes):
+        self.status_code, self.headers, self.data = status, headers, data
+
+    @property
+    def mimetype(self) -> str:
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip()
+
+    @property
+    def json(self):
+        return json.loads(self.data) if self.mimetype == "application/json" else None
+
+
+class Http:
+    """A client for a live server with the Flask test client's `open` signature (no redirects followed)."""
+
+    def __init__(self, base: str):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+
+    def open(self, path: str, method: str = "GET", json=None, headers=None, data=None, content_type=None, **_):
+        headers = dict(headers or {})
+        if json is not None:
+            data, content_type = dumps(json).encode(), "application/json"
+        elif isinstance(data, dict):
+            data, content_type = urlencode(data).encode(), "application/x-www-form-urlencoded"
+        elif isinstance(data, str):
+            data = data.encode()
+        if content_type:
+            headers["Content-Type"] = content_type
+        connection = HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            connection.request(method, path, body=data, headers=headers)
+            response = connection.getresponse()
+            return HttpResponse(response.status, response.headers, response.read())
+        finally:
+            connection.close()

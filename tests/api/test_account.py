@@ -1,0 +1,85 @@
+"""The signed-in user's account: `/api/auth/user/` and `/api/auth/password/change/`."""
+import pytest
+
+from healthpal.domain import audit, users
+from tests import factories
+from tests.api.support import Api
+
+CHANGE = "/api/auth/password/change/"
+
+
+def test_get_user_shows_the_signed_in_user(api):
+    response = api.get("/api/auth/user/")
+    assert response.status_code == 200
+    assert response.json == {"pk": api.user_id, "username": "alice", "email": api.user.email,
+                             "first_name": "Alice", "last_name": "Adams"}
+    assert list(response.json) == ["pk", "username", "email", "first_name", "last_name"]
+
+
+def test_patch_changes_only_the_keys_sent_and_email_is_read_only(api):
+    response = api.patch("/api/auth/user/", json={"first_name": "  Alicia ", "email": "evil@example.org", "pk": 99})
+    assert response.status_code == 200
+    assert response.json["first_name"] == "Alicia"
+    assert response.json["last_name"] == "Adams"
+    assert response.json["email"] == api.user.email != "evil@example.org"
+    assert response.json["pk"] == api.user_id
+    assert users.get(user_id=api.user_id).first_name == "Alicia"
+
+
+def test_put_replaces_username_and_names(api):
+    response = api.put("/api/auth/user/", json={"username": "alice2", "first_name": "A", "last_name": ""})
+    assert response.status_code == 200
+    assert response.json["username"] == "alice2"
+    assert response.json["last_name"] == ""
+    assert api.get("/api/auth/user/").status_code == 200  # the token names the user by id
+
+
+def test_put_requires_every_writable_field(api):
+    response = api.put("/api/auth/user/", json={"username": "alice2"})
+    assert response.status_code == 400
+    assert set(response.json) == {"first_name", "last_name"}
+
+
+def test_a_taken_username_is_400(api, other_clinician):
+    response = api.patch("/api/auth/user/", json={"username": "BOB"})
+    assert response.status_code == 400
+    assert list(response.json) == ["username"]
+
+
+def test_a_superuser_cannot_grant_themselves_anything_through_the_api(client, superuser):
+    root = Api(client, superuser)
+    response = root.patch("/api/auth/user/", json={"is_superuser": False, "is_active": False, "email": "x@y.org"})
+    assert response.status_code == 200
+    account = users.get(user_id=superuser.id)
+    assert account.is_superuser and account.is_active and account.email != "x@y.org"
+
+
+def test_password_change_saves_the_new_password_and_records_it(api):
+    response = api.post(CHANGE, json={"old_password": factories.PASSWORD, "new_password1": "a-brand-new-secret",
+                                      "new_password2": "a-brand-new-secret"})
+    assert response.status_code == 200
+    assert response.json == {"detail": "New password has been saved."}
+    assert users.authenticate("alice", "a-brand-new-secret") is not None
+    assert users.authenticate("alice", factories.PASSWORD) is None
+    [event] = [e for e in audit.events_for(entity_type="user", entity_id=api.user_id) if e.action == "update"]
+    assert (event.actor_id, event.channel, event.changes) == (api.user_id, "api", {"password": "changed"})
+
+
+@pytest.mark.parametrize("body,fields", [
+    ({"old_password": "wrong", "new_password1": "a-brand-new-secret", "new_password2": "a-brand-new-secret"},
+     {"old_password"}),
+    ({"new_password1": "a-brand-new-secret", "new_password2": "a-brand-new-secret"}, {"old_password"}),
+    ({"old_password": factories.PASSWORD, "new_password1": "a-brand-new-secret", "new_password2": "another-secret"},
+     {"new_password2"}),
+    ({"old_password": factories.PASSWORD, "new_password1": "short", "new_password2": "short"}, {"new_password2"}),
+    ({"old_password": factories.PASSWORD, "new_password1": "1234567890", "new_password2": "1234567890"},
+     {"new_password2"}),
+    ({"old_password": factories.PASSWORD, "new_password1": "password123", "new_password2": "password123"},
+     {"new_password2"}),
+    ({}, {"old_password", "new_password1", "new_password2"}),
+])
+def test_password_change_errors_are_keyed_by_field(api, body, fields):
+    response = api.post(CHANGE, json=body)
+    assert response.status_code == 400
+    assert set(response.json) == fields
+    assert api.get("/api/auth/user/").status_code == 200  # nothing changed, the token still works

@@ -1,0 +1,60 @@
+"""SQL statements per request: authentication is one query, a list page a fixed few whatever its
+size, a detail read three (auth, one fetch with its rounds, the audit insert).
+
+Counted with a `before_cursor_execute` listener: every statement the app sends (BEGIN and COMMIT
+are not cursor executions, so nothing is filtered out)."""
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def records(api):
+    patients = [factories.make_patient(api.user, full_name=f"Pat {chr(97 + n // 26)}{chr(97 + n % 26)}son")
+                for n in range(30)]
+    assessments = [factories.make_assessment(p, qna_rounds=[{"question": f"Q{k}?", "answer": "A"} for k in range(3)])
+                   for p in patients for _ in range(2)]
+    return patients, assessments
+
+
+def count(api, statements, url):
+    statements.clear()
+    response = api.get(url)
+    assert response.status_code == 200, response.json
+    return len(statements), response
+
+
+def test_authentication_is_one_query(api, statements):
+    n, _ = count(api, statements, "/api/auth/user/")
+    assert n == 1, statements
+
+
+@pytest.mark.parametrize("url", ["/api/patients/", "/api/patients/?search=pat&gender=f&ordering=-birthdate",
+                                 "/api/assessments/", "/api/assessments/?type=Cognitive+test&ordering=-score"])
+def test_a_list_costs_the_same_few_queries_for_1_or_100_rows(api, statements, records, url):
+    glue = "&" if "?" in url else "?"
+    small, one = count(api, statements, f"{url}{glue}page_size=1")
+    large, many = count(api, statements, f"{url}{glue}page_size=100")
+    assert len(one.json["results"]) == 1 and len(many.json["results"]) > 25
+    assert small == large <= 4, statements
+
+
+def test_the_second_page_costs_the_same(api, statements, records):
+    first, _ = count(api, statements, "/api/assessments/?page_size=7")
+    later, _ = count(api, statements, "/api/assessments/?page_size=7&page=3")
+    assert first == later
+
+
+def test_a_patient_read_is_three_queries(api, statements, records):
+    patient_id = records[0][0].id
+    n, response = count(api, statements, f"/api/patients/{patient_id}/")
+    assert response.json["id"] == patient_id
+    assert n == 3, statements
+    assert statements[-1].lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")
+
+
+def test_an_assessment_read_is_three_queries(api, statements, records):
+    assessment = records[1][0]
+    n, response = count(api, statements, f"/api/assessments/{assessment.id}/")
+    assert len(response.json["qna_rounds"]) == 3
+    assert n == 3, statements

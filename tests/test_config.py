@@ -1,0 +1,202 @@
+"""The app factory and its configuration: environment, `.env`, defaults, and the production checks."""
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import request
+
+import healthpal
+from healthpal import config, create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "a-real-production-secret-of-enough-length-0123456789"
+
+
+def settings_read_by_the_app() -> set:
+    """Every environment variable `config.from_environment` looks at."""
+    class Recorder(dict):
+        def get(self, key, default=None):
+            read.add(key)
+            return super().get(key, default)
+
+        def __getitem__(self, key):
+            read.add(key)
+            return super().__getitem__(key)
+
+        def __contains__(self, key):
+            read.add(key)
+            return super().__contains__(key)
+
+    read = set()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config.os, "environ", Recorder())
+        config.from_environment("/nowhere")
+    return read
+
+
+KEYS = sorted(settings_read_by_the_app())
+
+
+@pytest.fixture
+def env(monkeypatch):
+    """A clean environment for the app's settings: none set, and anything a test (or a `.env` file
+    it loads) sets is undone afterwards."""
+    for key in KEYS:
+        monkeypatch.setenv(key, "")
+        monkeypatch.delenv(key)
+    return monkeypatch
+
+
+def test_every_setting_is_documented_in_env_example():
+    example = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.MULTILINE)) - {"TEST_DATABASE_URL"}
+    assert documented == set(KEYS)
+
+
+# --- defaults and the environment ----------------------------------------------------------------
+
+def test_development_defaults(env, tmp_path):
+    settings = config.from_environment(str(tmp_path))
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'healthpal.sqlite'}"
+    assert settings["SECRET_KEY"] == settings["JWT_SECRET_KEY"] == config.DEV_SECRET
+    assert settings["HEALTHPAL_OPEN_REGISTRATION"] is False
+    assert settings["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=30)
+    assert settings["JWT_REFRESH_TOKEN_EXPIRES"] == timedelta(days=1)
+    assert (settings["HEALTHPAL_LOGIN_FAILURES_PER_USER"], settings["HEALTHPAL_LOGIN_FAILURES_PER_ADDRESS"],
+            settings["HEALTHPAL_LOGIN_WINDOW_SECONDS"]) == (5, 20, 900)
+    assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_environment_overrides(env, tmp_path):
+    env.setenv("SECRET_KEY", SECRET)
+    env.setenv("DATABASE_URL", "sqlite:////srv/healthpal.sqlite")
+    env.setenv("HEALTHPAL_OPEN_REGISTRATION", " Yes ")
+    env.setenv("JWT_ACCESS_TOKEN_SECONDS", "60")
+    env.setenv("HEALTHPAL_LOGIN_FAILURES_PER_USER", "3")
+    env.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    settings = config.from_environment(str(tmp_path))
+    assert settings["SECRET_KEY"] == settings["JWT_SECRET_KEY"] == SECRET       # the JWT key follows SECRET_KEY
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/healthpal.sqlite"
+    assert settings["HEALTHPAL_OPEN_REGISTRATION"] is True
+    assert settings["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(seconds=60)
+    assert settings["HEALTHPAL_LOGIN_FAILURES_PER_USER"] == 3
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    env.setenv("JWT_SECRET_KEY", SECRET + "-jwt")
+    assert config.from_environment(str(tmp_path))["JWT_SECRET_KEY"] == SECRET + "-jwt"
+
+
+@pytest.mark.parametrize("value, enabled", [("1", True), ("true", True), ("ON", True), ("0", False),
+                                            ("false", False), ("no", False), ("", False)])
+def test_open_registration_flag(env, tmp_path, value, enabled):
+    env.setenv("HEALTHPAL_OPEN_REGISTRATION", value)
+    assert config.from_environment(str(tmp_path))["HEALTHPAL_OPEN_REGISTRATION"] is enabled
+
+
+def test_a_number_setting_that_is_not_a_number_says_which(env, tmp_path):
+    env.setenv("HEALTHPAL_LOGIN_WINDOW_SECONDS", "15m")
+    with pytest.raises(config.ConfigError, match="HEALTHPAL_LOGIN_WINDOW_SECONDS must be a whole number"):
+        config.from_environment(str(tmp_path))
+
+
+@pytest.mark.parametrize("raw, url", [
+    ("postgres://u:p@db:5432/hp", "postgresql+psycopg2://u:p@db:5432/hp"),
+    ("postgresql://u:p@db/hp", "postgresql+psycopg2://u:p@db/hp"),
+    ("postgresql+psycopg2://u:p@db/hp", "postgresql+psycopg2://u:p@db/hp"),
+    ("sqlite:////var/lib/hp.sqlite", "sqlite:////var/lib/hp.sqlite"),
+    ("", "sqlite:////inst/healthpal.sqlite"),
+    (None, "sqlite:////inst/healthpal.sqlite"),
+])
+def test_database_urls_are_normalised_to_psycopg2(raw, url):
+    assert config.database_url(raw, "/inst") == url
+
+
+# --- the factory and .env -------------------------------------------------------------------------
+
+def test_create_app_reads_the_env_file_and_keeps_real_variables(env, tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"SECRET_KEY={SECRET}\nDATABASE_URL=postgres://u:p@db/hp\nJWT_ACCESS_TOKEN_SECONDS=90\n")
+    env.setenv("JWT_ACCESS_TOKEN_SECONDS", "120")
+    seen = []
+    env.setattr(config, "load_dotenv", lambda path: (seen.append(path), config._load_dotenv(dotenv)))
+
+    app = create_app()
+    assert seen == [healthpal.ROOT / ".env"]
+    assert app.config["SECRET_KEY"] == SECRET
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://u:p@db/hp"
+    assert app.config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(seconds=120)     # the real variable wins
+
+
+def test_the_env_file_is_optional(env, tmp_path):
+    config.load_dotenv(tmp_path / "missing.env")
+    assert "SECRET_KEY" not in os.environ
+
+
+def test_create_app_without_settings_uses_sqlite_in_the_instance_folder(env):
+    env.setattr(config, "load_dotenv", lambda path: None)
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(Path(app.instance_path) / "healthpal.sqlite")
+    assert Path(app.instance_path).is_dir()
+    assert not app.testing
+
+
+def test_test_config_overrides_the_environment(env, tmp_path):
+    env.setenv("SECRET_KEY", SECRET)
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.testing and app.config["SECRET_KEY"] == "x" * 40
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+# --- production refuses development secrets ---------------------------------------------------------
+
+@pytest.mark.parametrize("secrets, missing", [
+    ({}, "SECRET_KEY"),
+    ({"SECRET_KEY": config.DEV_SECRET}, "SECRET_KEY"),
+    ({"SECRET_KEY": SECRET, "JWT_SECRET_KEY": config.DEV_SECRET}, "JWT_SECRET_KEY"),
+])
+def test_production_refuses_missing_or_development_secrets(env, secrets, missing):
+    env.setenv("HEALTHPAL_ENV", "production")
+    for key, value in secrets.items():
+        env.setenv(key, value)
+    with pytest.raises(config.ConfigError) as caught:
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert str(caught.value).startswith(f"{missing} is missing or is the development default")
+    assert "HEALTHPAL_ENV=production" in str(caught.value)
+
+
+def test_production_starts_with_real_secrets(env):
+    env.setenv("HEALTHPAL_ENV", "production")
+    env.setenv("SECRET_KEY", SECRET)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["ENV_NAME"] == "production" and app.config["JWT_SECRET_KEY"] == SECRET
+
+
+def test_development_allows_the_default_secret(env):
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"] == config.DEV_SECRET
+
+
+def test_an_operator_sees_why_production_will_not_start(tmp_path):
+    clean = {key: value for key, value in os.environ.items() if key not in KEYS}
+    env = {**clean, "HEALTHPAL_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+           "SECRET_KEY": config.DEV_SECRET}        # set, so that no local .env file can supply a real one
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert "ConfigError: SECRET_KEY is missing or is the development default" in result.stderr
+
+
+# --- behind a reverse proxy ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("proxies, address, scheme", [("0", "127.0.0.1", "http"), ("1", "203.0.113.9", "https")])
+def test_client_address_comes_from_trusted_proxies_only(env, proxies, address, scheme):
+    """Behind nginx every request comes from 127.0.0.1: without this, one address's sign-in
+    throttle would lock out every client."""
+    env.setenv("HEALTHPAL_TRUSTED_PROXIES", proxies)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app.add_url_rule("/_whoami", "whoami", lambda: {"address": request.remote_addr, "scheme": request.scheme})
+    response = app.test_client().get("/_whoami", environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={
+        "X-Forwarded-For": "198.51.100.1, 203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert response.json == {"address": address, "scheme": scheme}

@@ -1,0 +1,34 @@
+"""Every test starts from an empty database and a fresh sign-in throttle, whatever ran before it.
+
+Each of the two runs below checks that it starts clean, then leaves rows in every table (and
+failures in the throttle) behind; whichever order they run in, the second proves the cleanup.
+"""
+import pytest
+from sqlalchemy import func, select
+
+from healthpal.domain import channels, patients, throttle, tokens, users
+from healthpal.domain.exceptions import Invalid
+from healthpal.extensions import db
+from tests import factories
+
+
+def row_counts() -> dict:
+    return {table.name: db.session.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables}
+
+
+@pytest.mark.parametrize("run", ["first", "second"])
+def test_each_test_starts_empty_and_may_leave_a_mess(run):
+    assert set(row_counts().values()) == {0}
+    throttle.check(username="alice", address="10.0.0.1")          # no failures carried over
+
+    clinician = factories.make_user("alice")
+    patient = factories.make_patient(clinician, full_name="Ann Lee")
+    factories.make_assessment(patient)
+    patients.view(actor=clinician, via=channels.API, patient_id=patient.id)
+    tokens.revoke(("jti-" + run, 4_102_444_800))
+    for _ in range(5):
+        with pytest.raises(Invalid):
+            users.sign_in(username="alice", password="wrong-password", address="10.0.0.1")
+
+    assert 0 not in row_counts().values()                         # every table now holds something

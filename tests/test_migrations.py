@@ -1,0 +1,136 @@
+"""The committed migration history builds the schema the models describe, and takes it down again,
+on an empty SQLite file and on an empty PostgreSQL database."""
+import os
+import subprocess
+import sys
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from healthpal import create_app
+from healthpal.extensions import db
+from healthpal.models import Assessment, Patient, QARound, User
+from tests.conftest import TEST_SECRET
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = {"users", "patients", "assessments", "qa_rounds", "revoked_tokens", "audit_events"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """The URL of a brand-new, empty database (PostgreSQL only when TEST_DATABASE_URL is set)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if not raw:
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (its role needs CREATEDB)")
+    server = make_url(raw).set(drivername="postgresql+psycopg2")
+    name = f"healthpal_migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def migrated_app(empty_database):
+    """An app on the empty database, upgraded to head through the migrations (never create_all)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "JWT_SECRET_KEY": TEST_SECRET,
+                      "SQLALCHEMY_DATABASE_URI": empty_database, "RATELIMIT_STORAGE_URI": "memory://"})
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def schema_drift() -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def tables() -> set:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_matches_the_models_and_downgrade_removes_everything(migrated_app):
+    assert tables() == TABLES
+    assert schema_drift() == []
+    downgrade(revision="base")
+    db.session.remove()
+    assert tables() == set()
+    upgrade()
+    assert tables() == TABLES and schema_drift() == []
+
+
+def test_the_migrated_schema_enforces_its_constraints(migrated_app):
+    """The database's own last line of defence, rows written past the domain layer."""
+    def refused(*rows):
+        db.session.add_all(rows)
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+    clinician = User(username="alice", password_hash="x")
+    patient = Patient(clinician=clinician, full_name="Ann Lee", gender="f", birthdate=date(1980, 1, 1),
+                      phone="1", address="a")
+    db.session.add(patient)
+    db.session.commit()
+    patient_id, clinician_id = patient.id, clinician.id
+
+    def row(**fields):
+        return Patient(**{"clinician_id": clinician_id, "full_name": "Bea Lee", "gender": "f",
+                          "birthdate": date(1980, 1, 1), "phone": "1", "address": "a", **fields})
+
+    def visit(**fields):
+        return Assessment(**{"patient_id": patient_id, "type": "Mood", "date": date(2024, 1, 1), "score": 5,
+                             **fields})
+
+    refused(row(gender="x"))
+    refused(row(full_name="Ann Lee"))                                   # same clinician, name, birthdate
+    refused(visit(score=101))
+    refused(visit(score=-1))
+    refused(User(username="alice", password_hash="x"))
+    assessment = visit()
+    assessment.rounds = [QARound(position=0, question="Q" * 10_000, answer="A"),
+                         QARound(position=1, question="Q" * 10_000, answer="B")]
+    refused(assessment)                                                 # duplicate 10,000-character question
+    db.session.add(visit(rounds=[QARound(position=0, question="Q", answer="A")]))
+    db.session.commit()
+    refused(visit(score=50))                                            # same patient, date and type
+
+    with db.engine.begin() as connection:                               # ON DELETE, without the ORM
+        connection.execute(text("DELETE FROM users"))
+        assert connection.execute(text("SELECT clinician_id FROM patients")).scalar_one() is None
+        connection.execute(text("DELETE FROM patients"))
+        assert connection.execute(text("SELECT count(*) FROM qa_rounds")).scalar_one() == 0
+
+
+def test_flask_db_upgrade_builds_an_empty_sqlite_file(tmp_path):
+    """The real command an operator runs, in a fresh process."""
+    database = tmp_path / "operator.sqlite"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "HEALTHPAL_ENV": "development"}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Running upgrade  -> 0001" in result.stderr
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+    finally:
+        engine.dispose()

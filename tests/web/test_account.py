@@ -1,0 +1,71 @@
+"""The account page: changing one's own password from the portal."""
+from markupsafe import escape
+
+from healthpal.domain import users
+from healthpal.extensions import db
+from tests import factories
+from tests.web.conftest import audit_rows, sign_in, token_in
+
+NEW = "a-much-better-secret"
+def signs_in_with(password: str) -> bool:
+    db.session.expire_all()
+    return users.authenticate("alice", password) is not None
+
+
+CHANGE = {"old_password": factories.PASSWORD, "new_password1": NEW, "new_password2": NEW}
+
+
+def test_account_page_shows_the_clinician_and_a_labelled_password_form(alice):
+    page = alice.get("/account").get_data(as_text=True)
+    assert "Alice Adams" in page and "alice" in page
+    for field, label in [("old_password", "Current password"), ("new_password1", "New password"),
+                         ("new_password2", "New password again")]:
+        assert f'<label for="{field}">{label}</label>' in page
+        assert f'id="{field}" name="{field}" type="password"' in page
+
+
+def test_changing_the_password_keeps_this_browser_signed_in_and_ends_other_sessions(app, alice, clinician):
+    elsewhere = sign_in(app.test_client(), "alice")
+    api_login = app.test_client().post("/api/auth/login/", json={"username": "alice",
+                                                                  "password": factories.PASSWORD})
+    access = api_login.get_json()["access"]
+
+    response = alice.post("/account", data=CHANGE)
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert "Your password has been changed." in alice.get("/account").get_data(as_text=True)
+    assert alice.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+    revoked = app.test_client().get("/api/auth/user/", headers={"Authorization": f"Bearer {access}"})
+    assert revoked.status_code == 401
+    assert signs_in_with(NEW)
+    [changed] = audit_rows(action="update", entity_type="user")
+    assert changed.channel == "portal" and changed.changes == {"password": "changed"}
+
+
+def test_wrong_current_password_is_shown_on_its_field(alice, clinician):
+    epoch = clinician.token_epoch
+    response = alice.post("/account", data={**CHANGE, "old_password": "not-it-at-all"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'<small id="old_password-error" class="field-error">{escape(users.WRONG_OLD_PASSWORD)}' in page
+    assert signs_in_with(factories.PASSWORD)
+    db.session.expire_all()
+    assert users.get(user_id=clinician.id).token_epoch == epoch
+
+
+def test_mismatched_or_weak_new_password_is_shown_on_the_second_field(alice):
+    mismatch = alice.post("/account", data={**CHANGE, "new_password2": "something-else"})
+    assert f'<small id="new_password2-error" class="field-error">{escape(users.MISMATCH)}' in mismatch.get_data(
+        as_text=True)
+    weak = alice.post("/account", data={**CHANGE, "new_password1": "12345", "new_password2": "12345"})
+    page = weak.get_data(as_text=True)
+    assert "This password is too short." in page and "This password is entirely numeric." in page
+    assert signs_in_with(factories.PASSWORD)
+
+
+def test_password_form_needs_the_csrf_token(csrf_client):
+    assert csrf_client.post("/account", data=CHANGE).status_code == 400
+    assert signs_in_with(factories.PASSWORD)
+    data = {**CHANGE, "csrf_token": token_in(csrf_client.get("/account"))}
+    assert csrf_client.post("/account", data=data).status_code == 302
+    assert signs_in_with(NEW)

@@ -1,0 +1,162 @@
+"""Signing in and out of the portal: the form, the throttle, where it leads, and how long it lasts."""
+import re
+
+import pytest
+from itsdangerous import TimestampSigner
+
+from healthpal.domain import channels, users
+from tests import factories
+from tests.web.conftest import token_in
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, clinician):
+    response = client.get("/patients/new")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/patients/new"
+
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert 'name="next" value="/patients/new"' in page.get_data(as_text=True)
+    assert "Please sign in to continue." in page.get_data(as_text=True)
+
+    response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD,
+                                           "next": "/patients/new"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/patients/new"
+
+
+def test_signing_in_shows_the_clinician_and_a_sign_out_button_on_every_page(client, clinician):
+    response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD})
+    assert response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "Alice Adams" in page
+    assert "Welcome, Alice Adams." in page
+    assert 'action="/logout"' in page and "Sign out" in page
+    account = client.get("/account").get_data(as_text=True)
+    assert "Alice Adams" in account and "Sign out" in account
+
+
+def test_wrong_password_shows_the_error_on_the_form_and_keeps_the_username(client, clinician):
+    response = client.post("/login", data={"username": "alice", "password": "wrong-password"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert users.BAD_CREDENTIALS in page
+    assert 'value="alice"' in page
+    assert re.search(r'<input id="password"[^>]*autofocus="autofocus"', page)  # the field to retype
+    assert not re.search(r'<input id="username"[^>]*autofocus', page)
+    assert client.get("/").status_code == 302
+
+
+def test_inactive_clinician_cannot_sign_in(client, clinician):
+    users.deactivate(actor=None, via=channels.CLI, user_id=clinician.id)
+    response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD})
+    assert response.status_code == 422
+    assert users.BAD_CREDENTIALS in response.get_data(as_text=True)
+
+
+def test_repeated_failures_are_throttled_with_a_time_to_retry(app, client, clinician):
+    limit = app.config["HEALTHPAL_LOGIN_FAILURES_PER_USER"]
+    for _ in range(limit):
+        assert client.post("/login", data={"username": "alice", "password": "nope-nope"}).status_code == 422
+    response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD})
+    assert response.status_code == 429
+    retry = int(response.headers["Retry-After"])
+    assert 0 < retry <= app.config["HEALTHPAL_LOGIN_WINDOW_SECONDS"] + 1
+    assert "Too many failed sign-in attempts. Try again in 15 minutes." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(("next_value", "lands_on"), [
+    ("/patients/new", "/patients/new"),
+    ("/?q=ann&gender=f", "/?q=ann&gender=f"),
+    ("http://localhost/admin/", "/admin/"),
+    ("//evil.example/steal", "/"),
+    ("https://evil.example/steal", "/"),
+    ("http://localhost.evil.example/", "/"),
+    ("/\\evil.example", "/"),
+    ("javascript:alert(1)", "/"),
+    ("patients/new", "/"),
+    ("/%0d%0aSet-Cookie:x=1", "/%0d%0aSet-Cookie:x=1"),
+    ("/\r\nSet-Cookie:x=1", "/"),
+])
+def test_after_sign_in_only_our_own_paths_are_followed(client, clinician, next_value, lands_on):
+    response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD,
+                                           "next": next_value})
+    assert response.status_code == 302
+    assert response.headers["Location"] == lands_on
+
+
+def test_a_signed_in_clinician_visiting_sign_in_goes_home(alice):
+    response = alice.get("/login?next=//evil.example")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_sign_out_is_a_post_and_ends_the_session(alice):
+    assert alice.get("/logout").status_code == 405
+    response = alice.post("/logout")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert "You have signed out." in alice.get("/login").get_data(as_text=True)
+    assert alice.get("/").status_code == 302
+
+
+def test_htmx_request_without_a_session_redirects_the_whole_page(client):
+    response = client.get("/?q=an", headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/?q=an"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/?q%3Dan"
+
+
+def test_session_ends_after_30_idle_minutes_and_activity_extends_it(app, alice, monkeypatch):
+    assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 30 * 60
+    start = TimestampSigner.get_timestamp
+
+    def minutes_later(minutes):
+        monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: start(self) + minutes * 60)
+
+    response = alice.get("/")
+    assert response.status_code == 200
+    assert "Expires=" in response.headers["Set-Cookie"]  # a permanent (timed) session cookie
+    minutes_later(20)
+    assert alice.get("/").status_code == 200  # signs the cookie again: the idle clock restarts
+    minutes_later(45)
+    assert alice.get("/").status_code == 200
+    minutes_later(76)
+    response = alice.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_password_change_elsewhere_ends_the_portal_session(alice, clinician):
+    users.set_password(actor=None, via=channels.CLI, user_id=clinician.id, password="a-brand-new-secret")
+    assert alice.get("/").status_code == 302
+
+
+def test_deactivation_ends_the_portal_session(alice, clinician):
+    users.deactivate(actor=None, via=channels.CLI, user_id=clinician.id)
+    assert alice.get("/").status_code == 302
+
+
+def test_sign_in_form_needs_its_csrf_token(csrf_app, clinician):
+    client = csrf_app.test_client()
+    refused = client.post("/login", data={"username": "alice", "password": factories.PASSWORD})
+    assert refused.status_code == 400
+    assert "This form has expired" in refused.get_data(as_text=True)
+    page = client.get("/login")
+    accepted = client.post("/login", data={"username": "alice", "password": factories.PASSWORD,
+                                           "csrf_token": token_in(page)})
+    assert accepted.status_code == 302
+
+
+def test_sign_out_needs_the_csrf_token_as_a_field_or_htmx_header(csrf_client):
+    assert csrf_client.post("/logout").status_code == 400
+    assert csrf_client.get("/").status_code == 200
+    token = token_in(csrf_client.get("/"))
+    assert csrf_client.post("/logout", headers={"X-CSRFToken": token}).status_code == 302
+    assert csrf_client.get("/").status_code == 302
+
+
+def test_every_page_carries_the_csrf_header_for_htmx(alice):
+    page = alice.get("/").get_data(as_text=True)
+    assert """<body hx-headers='{"X-CSRFToken": \"""" in page
+
