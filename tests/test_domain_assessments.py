@@ -2,31 +2,16 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 
 from healthpal.domain import assessments, audit, channels, rules, users
 from healthpal.domain.exceptions import Invalid, NotFound
-from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, QARound
 from tests import factories
+from tests.helpers import count, errors_of, reloaded
 
 API = channels.API
 ROUNDS = [{"question": "How do you feel?", "answer": "Fine"}, {"question": "Any pain?", "answer": "No"}]
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def errors_of(call) -> dict:
-    with pytest.raises(Invalid) as caught:
-        call()
-    return caught.value.errors
-
-
-def stored(assessment_id: int) -> Assessment:
-    db.session.expire_all()
-    return db.session.get(Assessment, assessment_id)
 
 
 def pairs(assessment: Assessment) -> list:
@@ -47,7 +32,7 @@ def new(owner, /, **fields):
 def test_create_stores_the_assessment_and_its_rounds_in_order(patient):
     rounds = [{"question": f" Q{i} ", "answer": f"A{i}"} for i in (3, 1, 2)]
     created = new(patient, date="2024-01-15", score="85", type=" PHQ-9 ", qna_rounds=rounds)
-    assessment = stored(created.id)
+    assessment = reloaded(Assessment, created.id)
     assert (assessment.patient_id, assessment.type, assessment.date, assessment.score) == (
         patient.id, "PHQ-9", date(2024, 1, 15), 85)
     assert pairs(assessment) == [("Q3", "A3"), ("Q1", "A1"), ("Q2", "A2")]
@@ -55,9 +40,9 @@ def test_create_stores_the_assessment_and_its_rounds_in_order(patient):
 
 
 def test_create_without_date_is_dated_today(patient, frozen_clock):
-    assert stored(new(patient).id).date == date(2026, 6, 15)
+    assert reloaded(Assessment, new(patient).id).date == date(2026, 6, 15)
     frozen_clock.advance(days=1)                      # "today" is read per call, never frozen
-    assert stored(new(patient).id).date == date(2026, 6, 16)
+    assert reloaded(Assessment, new(patient).id).date == date(2026, 6, 16)
 
 
 def test_create_reports_every_field_error_at_once(patient, clinician):
@@ -78,7 +63,7 @@ def test_patient_must_be_one_of_the_callers_own_with_one_message(patient, clinic
     for value in (theirs.id, 10**6, 2**63, 0, -1, "abc", "²", True, 1.0, [patient.id]):
         errors = errors_of(lambda value=value: new(patient, patient=value))
         assert errors == {"patient": [assessments.UNKNOWN_PATIENT]}, value
-    assert stored(new(patient, patient=f" {patient.id} ").id).patient_id == patient.id   # digits as a string
+    assert reloaded(Assessment, new(patient, patient=f" {patient.id} ").id).patient_id == patient.id  # a digit string
 
 
 def test_date_cannot_be_before_the_birthdate_or_after_today(patient, frozen_clock):
@@ -108,7 +93,7 @@ def test_put_needs_patient_type_score_rounds_and_keeps_the_stored_date(patient, 
     frozen_clock.advance(days=400)
     assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id, data={
         "patient": patient.id, "type": "Mood", "score": 10, "qna_rounds": [{"question": "New?", "answer": "Yes"}]})
-    after = stored(assessment.id)
+    after = reloaded(Assessment, assessment.id)
     assert (after.date, after.type, after.score, pairs(after)) == (date(2024, 1, 15), "Mood", 10, [("New?", "Yes")])
 
 
@@ -117,7 +102,7 @@ def test_patch_of_only_the_date_to_before_the_birthdate_is_keyed_date(patient):
     errors = errors_of(lambda: assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id,
                                                   data={"date": "1970-01-01"}, partial=True))
     assert errors == {"date": [assessments.BEFORE_BIRTH]}
-    assert stored(assessment.id).date == date(2024, 1, 15)
+    assert reloaded(Assessment, assessment.id).date == date(2024, 1, 15)
 
 
 def test_patch_of_only_the_patient_is_checked_against_the_stored_date(patient, clinician):
@@ -131,13 +116,13 @@ def test_patch_of_only_the_patient_is_checked_against_the_stored_date(patient, c
 def test_patch_leaves_rounds_alone_unless_sent_then_replaces_them_whole(patient):
     assessment = new(patient, date="2024-01-15")
     assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id, data={"score": 5}, partial=True)
-    after = stored(assessment.id)
+    after = reloaded(Assessment, assessment.id)
     assert after.score == 5 and pairs(after) == [("How do you feel?", "Fine"), ("Any pain?", "No")]
 
     replacement = [{"question": "Any pain?", "answer": "Some"}, {"question": "Sleep?", "answer": "Badly"}]
     assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id,
                        data={"qna_rounds": replacement}, partial=True)
-    assert pairs(stored(assessment.id)) == [("Any pain?", "Some"), ("Sleep?", "Badly")]
+    assert pairs(reloaded(Assessment, assessment.id)) == [("Any pain?", "Some"), ("Sleep?", "Badly")]
     assert count(QARound) == 2
 
 
@@ -154,7 +139,7 @@ def test_update_into_an_existing_patient_type_and_date_is_refused(patient):
     errors = errors_of(lambda: assessments.update(actor=patient.clinician, via=API, assessment_id=second.id,
                                                   data={"date": "2024-01-15"}, partial=True))
     assert errors == {"non_field_errors": [assessments.DUPLICATE]}
-    assert stored(second.id).date == date(2024, 1, 16)
+    assert reloaded(Assessment, second.id).date == date(2024, 1, 16)
 
 
 def test_update_and_audit_record_what_changed(patient):
@@ -182,7 +167,7 @@ def test_another_clinicians_assessment_is_not_found(clinician, other_clinician, 
     }
     with pytest.raises(NotFound):
         calls[operation]()
-    assert stored(theirs.id).score == 40
+    assert reloaded(Assessment, theirs.id).score == 40
 
 
 def test_lists_and_type_suggestions_never_include_other_clinicians(patient, clinician, other_clinician):
@@ -198,7 +183,7 @@ def test_delete_removes_the_rounds_too(patient):
     kept = new(patient, date="2024-01-16")
     assessments.delete(actor=patient.clinician, via=API, assessment_id=assessment.id)
     assert count(Assessment) == 1 and count(QARound) == len(ROUNDS)
-    assert stored(kept.id) is not None
+    assert reloaded(Assessment, kept.id) is not None
 
 
 # --- a failed write changes nothing --------------------------------------------------------------------
@@ -238,7 +223,7 @@ def test_a_failure_while_replacing_rounds_keeps_the_old_record(patient):
                                data={"score": 1, "qna_rounds": [{"question": "New?", "answer": "Yes"}]}, partial=True)
     finally:
         event.remove(QARound, "before_insert", fail)
-    after = stored(assessment.id)
+    after = reloaded(Assessment, assessment.id)
     assert after.score == 85 and pairs(after) == [("How do you feel?", "Fine"), ("Any pain?", "No")]
     assert count(AuditEvent) == audit_before
 
@@ -257,7 +242,7 @@ def test_ten_thousand_character_questions_are_stored_and_kept_unique(patient):
         {"question": long_question, "answer": "a" * 10_000},
         {"question": long_question[:-1] + "y", "answer": "b"},
     ])
-    assert [len(q) for q, _ in pairs(stored(assessment.id))] == [10_000, 10_000]
+    assert [len(q) for q, _ in pairs(reloaded(Assessment, assessment.id))] == [10_000, 10_000]
 
 
 # --- races (PostgreSQL) ------------------------------------------------------------------------------

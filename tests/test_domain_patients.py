@@ -3,27 +3,18 @@ import unicodedata
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 
 from healthpal.domain import audit, channels, patients, users
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, QARound
 from tests import factories
+from tests.helpers import count, errors_of
 
 API = channels.API
 VALID = {"full_name": "John Doe", "gender": "m", "birthdate": "1980-05-17", "phone": "5551234567",
          "address": "ChIJN1t_tDeuEmsRUsoyG83frY4"}
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def errors_of(call) -> dict:
-    with pytest.raises(Invalid) as caught:
-        call()
-    return caught.value.errors
 
 
 def test_create_stores_cleaned_values_for_the_creating_clinician(clinician):

@@ -8,24 +8,10 @@ from healthpal.domain.exceptions import Invalid, NotFound, Throttled
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, User
 from tests import factories
+from tests.helpers import count, errors_of, reloaded
 
 CLI = channels.CLI
 PASSWORD = factories.PASSWORD
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def errors_of(call) -> dict:
-    with pytest.raises(Invalid) as caught:
-        call()
-    return caught.value.errors
-
-
-def fresh(user_id: int) -> User:
-    db.session.expire_all()
-    return db.session.get(User, user_id)
 
 
 # --- create ------------------------------------------------------------------------------------------
@@ -33,7 +19,7 @@ def fresh(user_id: int) -> User:
 def test_create_stores_a_hashed_password_and_defaults(monkeypatch):
     monkeypatch.setattr(users, "generate_password_hash", generate_password_hash)   # the real default
     user = users.create(actor=None, via=CLI, data={"username": " dana ", "password": " s3cret pass "})
-    stored = fresh(user.id)
+    stored = reloaded(User, user.id)
     assert (stored.username, stored.email, stored.first_name, stored.is_active, stored.is_superuser) == (
         "dana", "", "", True, False)
     assert stored.password_hash.startswith("scrypt:") and "s3cret" not in stored.password_hash
@@ -77,7 +63,7 @@ def test_register_checks_both_passwords_and_the_username():
 def test_users_edit_only_their_names_and_username(clinician):
     users.update(actor=clinician, via=channels.API, user_id=clinician.id, data={
         "username": "alice2", "first_name": "Al", "email": "new@example.org", "is_superuser": True})
-    stored = fresh(clinician.id)
+    stored = reloaded(User, clinician.id)
     assert (stored.username, stored.first_name) == ("alice2", "Al")
     assert stored.email != "new@example.org" and not stored.is_superuser
 
@@ -86,7 +72,7 @@ def test_superusers_outside_the_admin_panel_edit_only_their_own_names(clinician,
     email = superuser.email
     users.update(actor=superuser, via=channels.API, user_id=superuser.id, data={
         "first_name": "Ro", "email": "new@example.org", "is_superuser": False, "is_active": False})
-    stored = fresh(superuser.id)
+    stored = reloaded(User, superuser.id)
     assert (stored.first_name, stored.email, stored.is_superuser, stored.is_active) == (
         "Ro", email, True, True)
     with pytest.raises(NotFound):
@@ -96,13 +82,13 @@ def test_superusers_outside_the_admin_panel_edit_only_their_own_names(clinician,
 def test_clinicians_cannot_edit_anyone_else(clinician, other_clinician):
     with pytest.raises(NotFound):
         users.update(actor=clinician, via=channels.API, user_id=other_clinician.id, data={"first_name": "X"})
-    assert fresh(other_clinician.id).first_name == "Bob"
+    assert reloaded(User, other_clinician.id).first_name == "Bob"
 
 
 def test_admins_edit_every_field(clinician, superuser):
     users.update(actor=superuser, via=channels.ADMIN, user_id=clinician.id, data={
         "email": "new@example.org", "is_superuser": True, "last_name": ""})
-    stored = fresh(clinician.id)
+    stored = reloaded(User, clinician.id)
     assert (stored.email, stored.is_superuser, stored.last_name) == ("new@example.org", True, "")
 
 
@@ -122,12 +108,12 @@ def test_update_of_an_unknown_user_is_not_found(superuser):
 def test_deactivate_ends_sign_in_and_every_token(clinician):
     epoch = clinician.token_epoch
     users.deactivate(actor=None, via=CLI, user_id=clinician.id)
-    stored = fresh(clinician.id)
+    stored = reloaded(User, clinician.id)
     assert not stored.is_active and stored.token_epoch == epoch + 1
     assert stored.get_id() == f"{clinician.id}:{epoch + 1}"
     assert users.authenticate("alice", PASSWORD) is None
     users.deactivate(actor=None, via=CLI, user_id=clinician.id)        # again: nothing more happens
-    assert fresh(clinician.id).token_epoch == epoch + 1
+    assert reloaded(User, clinician.id).token_epoch == epoch + 1
 
 
 # --- delete ------------------------------------------------------------------------------------------
@@ -246,9 +232,9 @@ def test_change_password_errors_are_keyed_by_field(clinician):
 def test_change_password_ends_earlier_tokens_and_takes_the_new_one(clinician):
     epoch = clinician.token_epoch
     change(clinician, old_password=PASSWORD, new_password1="a-new-secret", new_password2="a-new-secret")
-    assert fresh(clinician.id).token_epoch == epoch + 1
+    assert reloaded(User, clinician.id).token_epoch == epoch + 1
     assert users.authenticate("alice", PASSWORD) is None
-    assert users.authenticate("alice", "a-new-secret") == fresh(clinician.id)
+    assert users.authenticate("alice", "a-new-secret") == reloaded(User, clinician.id)
     changes = db.session.scalars(select(AuditEvent.changes).where(AuditEvent.action == "update")).all()
     assert changes == [{"password": "changed"}]                # the password itself is never logged
 
