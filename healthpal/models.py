@@ -62,6 +62,10 @@ class User(Timestamps, db.Model):
         return self.username
 
 
+# "Dana" and "dana" are one username: the domain checks it, and this index holds under races.
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+
 class Patient(Timestamps, db.Model):
     __tablename__ = "patients"
     __table_args__ = (

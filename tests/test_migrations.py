@@ -106,6 +106,7 @@ def test_the_migrated_schema_enforces_its_constraints(migrated_app):
     refused(visit(score=101))
     refused(visit(score=-1))
     refused(User(username="alice", password_hash="x"))
+    refused(User(username="ALICE", password_hash="x"))                  # usernames are one whatever the case
     assessment = visit()
     assessment.rounds = [QARound(position=0, question="Q" * 10_000, answer="A"),
                          QARound(position=1, question="Q" * 10_000, answer="B")]

@@ -48,13 +48,13 @@ def by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def _clean(data, fields, *, partial: bool) -> dict:
+def _clean(data, fields, *, partial: bool, exclude_id: int | None = None) -> dict:
     if not isinstance(data, dict):
         raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
     required = {name: CLEANERS[name] for name in fields}
     cleaned, errors = rules.collect(data, required, partial=partial)
     if "username" in cleaned and "username" not in errors:
-        errors.update(_username_taken(cleaned["username"], data.get("_exclude_id")))
+        errors.update(_username_taken(cleaned["username"], exclude_id))
     if errors:
         raise Invalid(errors)
     return cleaned
@@ -106,8 +106,8 @@ def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: b
     user = get(user_id=user_id)
     fields = _editable(actor, via, user)
     if isinstance(data, dict):
-        data = {**{k: v for k, v in data.items() if k in fields}, "_exclude_id": user.id}
-    cleaned = _clean(data, fields, partial=partial)
+        data = {name: value for name, value in data.items() if name in fields}
+    cleaned = _clean(data, fields, partial=partial, exclude_id=user.id)
     before = _snapshot(user)
     with atomic(duplicate=USERNAME_TAKEN, field="username"):
         for name, value in cleaned.items():
