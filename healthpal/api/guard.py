@@ -6,13 +6,30 @@ a path that does not exist is 404 whether or not the caller is authenticated.
 """
 from flask import current_app, request
 from flask_jwt_extended import verify_jwt_in_request
-from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from healthpal.api import bp, paths, tokens
 
 PUBLIC = frozenset({
     "api.login", "api.token_refresh", "api.token_verify", "api.logout", "api.registration", "api.openapi",
 })
+
+
+def wrong_method_without_slash() -> None:
+    """A wrong method on a path written without its trailing slash is a 405, as with the slash.
+
+    Werkzeug serves such a path for the right methods (`strict_slashes=False`) but reports a wrong
+    method there as a 404; matching the slashed path again tells which it is.
+    """
+    if not isinstance(request.routing_exception, NotFound) or request.path.endswith("/"):
+        return
+    adapter = current_app.create_url_adapter(request)
+    try:
+        adapter.match(request.path + "/", method=request.method)
+    except MethodNotAllowed as error:
+        request.routing_exception = error
+    except HTTPException:
+        return
 
 
 def endpoint() -> str | None:
@@ -50,6 +67,7 @@ def check_request():
     if not paths.is_api(request.path):
         return
     tokens.forget_holders()
+    wrong_method_without_slash()
     read_body()
     if protected(endpoint()):
         verify_jwt_in_request()

@@ -37,20 +37,23 @@ def test_protected_paths_need_credentials_before_anything_else(anonymous, method
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
-@pytest.mark.parametrize("path", ["/api/patients/", "/api/assessments/1/", "/api/auth/user/"])
+@pytest.mark.parametrize("path", ["/api/patients/", "/api/assessments/1/", "/api/auth/user/",
+                                  "/api/patients", "/api/assessments/1", "/api/auth/user"])
 def test_a_wrong_method_on_a_protected_path_is_401_before_405(anonymous, path):
     assert anonymous.request("POST" if path.endswith("1/") else "DELETE", path).status_code == 401
 
 
-def test_a_wrong_method_is_405_with_allow_once_authenticated(api):
-    response = api.patch("/api/patients/")
+@pytest.mark.parametrize("path", ["/api/patients/", "/api/patients"])
+def test_a_wrong_method_is_405_with_allow_once_authenticated(api, path):
+    response = api.patch(path)
     assert response.status_code == 405
     assert response.json == {"detail": 'Method "PATCH" not allowed.'}
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
 
 
-def test_a_wrong_method_on_a_public_path_is_405(anonymous):
-    response = anonymous.get("/api/auth/login/")
+@pytest.mark.parametrize("path", ["/api/auth/login/", "/api/auth/login"])
+def test_a_wrong_method_on_a_public_path_is_405(anonymous, path):
+    response = anonymous.get(path)
     assert response.status_code == 405
     assert response.json == {"detail": 'Method "GET" not allowed.'}
     assert "POST" in response.headers["Allow"]
