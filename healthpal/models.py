@@ -96,6 +96,13 @@ class Patient(Timestamps, db.Model):
         return f"{self.full_name} ({self.birthdate.isoformat()})"
 
 
+# Search by any part of a name (ILIKE) or phone (LIKE): trigram GIN indexes on PostgreSQL
+# (pg_trgm, migration 0002); plain indexes elsewhere.
+Index("ix_patients_full_name_trgm", Patient.full_name, postgresql_using="gin",
+      postgresql_ops={"full_name": "gin_trgm_ops"})
+Index("ix_patients_phone_trgm", Patient.phone, postgresql_using="gin", postgresql_ops={"phone": "gin_trgm_ops"})
+
+
 class Assessment(Timestamps, db.Model):
     __tablename__ = "assessments"
     __table_args__ = (

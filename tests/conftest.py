@@ -7,6 +7,7 @@ from functools import partial
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
 from healthpal import create_app
@@ -81,6 +82,9 @@ def app(test_config):
     app = make_app(test_config)
     with app.app_context():
         db.drop_all()
+        if db.engine.dialect.name == "postgresql":  # the patient search indexes use pg_trgm (migration 0002)
+            with db.engine.begin() as connection:
+                connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         db.create_all()
     yield app
     with app.app_context():

@@ -78,6 +78,33 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(migrated_ap
     assert tables() == TABLES and schema_drift() == []
 
 
+def patient_indexes() -> set:
+    return {index["name"] for index in inspect(db.engine).get_indexes("patients")}
+
+
+def test_each_step_goes_down_and_up_again(migrated_app):
+    """0002 (the search indexes) comes off alone, and goes back on."""
+    search_indexes = {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"}
+    assert search_indexes <= patient_indexes()
+    downgrade(revision="-1")
+    db.session.remove()
+    assert not search_indexes & patient_indexes() and tables() == TABLES
+    upgrade()
+    assert search_indexes <= patient_indexes() and schema_drift() == []
+
+
+def test_patient_search_is_backed_by_trigram_indexes_on_postgresql(migrated_app):
+    """`search` matches any part of a name or phone; on PostgreSQL GIN trigram indexes serve it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("trigram (pg_trgm) indexes are PostgreSQL's")
+    with db.engine.begin() as connection:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(connection.execute(text(
+            "EXPLAIN SELECT id FROM patients WHERE full_name ILIKE '%ann%' OR phone LIKE '%555%'"
+        )).scalars())
+    assert "ix_patients_full_name_trgm" in plan and "ix_patients_phone_trgm" in plan, plan
+
+
 def test_the_migrated_schema_enforces_its_constraints(migrated_app):
     """The database's own last line of defence, rows written past the domain layer."""
     def refused(*rows):

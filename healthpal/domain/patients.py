@@ -64,8 +64,8 @@ def search(*, actor: User, via: str, text: str | None = None, gender: str | None
     if "\x00" in text + gender:  # nothing stored holds a NUL (and PostgreSQL refuses one in a query)
         stmt, text, gender = stmt.where(false()), "", ""
     if text:
-        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(func.lower(Patient.full_name).like(pattern, escape="\\"),
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Patient.full_name.ilike(pattern, escape="\\"),
                               Patient.phone.like(pattern, escape="\\")))
     if gender:
         stmt = stmt.where(Patient.gender == gender)
