@@ -20,9 +20,8 @@ def _token(data: dict, name: str) -> str:
 
 @route("/auth/login/", methods=["POST"])
 def login():
-    data = body.json_object()
-    user = users.sign_in(username=data.get("username"), password=data.get("password"),
-                         address=request.remote_addr or "")
+    username, password = users.credentials(body.json_object())
+    user = users.sign_in(username=username, password=password, address=request.remote_addr or "")
     return serializers.signed_in(user, tokens.issue(user))
 
 

@@ -20,6 +20,7 @@ def document() -> dict:
 
 
 @bp.route("/openapi.json", methods=["GET"])
+@bp.route("/openapi.json/", methods=["GET"])  # every path answers with and without a trailing slash
 def openapi():
     return document()
 

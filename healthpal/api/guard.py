@@ -5,14 +5,21 @@ unauthenticated request to a protected path is 401 even if its method, media typ
 a path that does not exist is 404 whether or not the caller is authenticated.
 """
 from flask import current_app, request
-from flask_jwt_extended import verify_jwt_in_request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.routing import RequestRedirect
 
 from healthpal.api import bp, paths, tokens
 
 PUBLIC = frozenset({
     "api.login", "api.token_refresh", "api.token_verify", "api.logout", "api.registration", "api.openapi",
 })
+
+
+def no_redirect() -> None:
+    """A path werkzeug would redirect to another (`/api//patients/` → `/api/patients/`) is not one
+    of ours: 404 in JSON, never an HTML redirect."""
+    if isinstance(request.routing_exception, RequestRedirect):
+        request.routing_exception = NotFound()
 
 
 def wrong_method_without_slash() -> None:
@@ -58,6 +65,18 @@ def read_body() -> None:
         raise RequestEntityTooLarge()
 
 
+def options(name: str | None):
+    """OPTIONS on an existing path: 200 with its methods in `Allow`, with or without the slash
+    (werkzeug finds none for a path written without its trailing slash)."""
+    if request.method != "OPTIONS" or name is None:
+        return None
+    adapter = current_app.create_url_adapter(request)
+    methods = adapter.allowed_methods() or adapter.allowed_methods(request.path + "/")
+    response = current_app.response_class()
+    response.headers["Allow"] = ", ".join(sorted(methods))
+    return response
+
+
 def protected(name: str | None) -> bool:
     return name is not None and name.startswith("api.") and name not in PUBLIC
 
@@ -67,7 +86,10 @@ def check_request():
     if not paths.is_api(request.path):
         return
     tokens.forget_holders()
+    no_redirect()
     wrong_method_without_slash()
     read_body()
-    if protected(endpoint()):
-        verify_jwt_in_request()
+    name = endpoint()
+    if protected(name):
+        tokens.require_access()
+    return options(name)

@@ -59,7 +59,7 @@ def order_by(raw: str | None, columns: dict, default: str, tiebreak) -> list:
     for name in (raw or "").split(","):
         name = name.strip()
         desc = name.startswith("-")
-        column = columns.get(name.lstrip("-"))
+        column = columns.get(name[1:] if desc else name)
         if column is None:
             continue
         clauses.append(column.desc() if desc else column.asc())

@@ -1,4 +1,6 @@
 """Patients: who may see them, the rules they obey, and every change to them."""
+import unicodedata
+
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -60,7 +62,7 @@ def search(*, actor: User, via: str, text: str | None = None, gender: str | None
            ordering: str | None = None, page: int | str = 1, page_size: int = 20) -> Page:
     """A page of visible patients whose name or phone contains `text`, optionally of one gender."""
     stmt = visible(actor, via)
-    text, gender = (text or "").strip(), gender or ""
+    text, gender = unicodedata.normalize("NFC", (text or "").strip()), gender or ""  # names are stored NFC
     if "\x00" in text + gender:  # nothing stored holds a NUL (and PostgreSQL refuses one in a query)
         stmt, text, gender = stmt.where(false()), "", ""
     if text:

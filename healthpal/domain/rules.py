@@ -95,6 +95,14 @@ def token(value) -> str:
     return value
 
 
+def secret(value) -> str:
+    """A password as typed at sign-in, taken exactly as sent: a non-empty string with no NUL."""
+    value = token(value)
+    if "\x00" in value:
+        raise FieldError(NUL_CHAR)
+    return value
+
+
 def _is_latin_letter(char: str) -> bool:
     return unicodedata.category(char).startswith("L") and unicodedata.name(char, "").startswith("LATIN ")
 

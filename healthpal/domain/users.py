@@ -139,6 +139,8 @@ def _password_pair(data: dict, first: str, second: str) -> dict:
             errors[name] = [rules.NULL]
         elif not isinstance(data[name], str):
             errors[name] = [rules.NOT_TEXT]
+        elif data[name] == "":
+            errors[name] = [rules.BLANK]
     if errors:
         return errors
     if data[first] != data[second]:
@@ -172,6 +174,10 @@ def change_password(*, actor: User, via: str, data: dict) -> User:
     old = data.get("old_password")
     if "old_password" not in data:
         errors["old_password"] = [rules.REQUIRED]
+    elif old is None:
+        errors["old_password"] = [rules.NULL]
+    elif old == "":
+        errors["old_password"] = [rules.BLANK]
     elif not isinstance(old, str) or not check_password_hash(actor.password_hash, old):
         errors["old_password"] = [WRONG_OLD_PASSWORD]
     errors.update(_password_pair(data, "new_password1", "new_password2"))
@@ -209,6 +215,15 @@ def authenticate(username, password) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.is_active:
         return None
     return user
+
+
+def credentials(data: dict) -> tuple[str, str]:
+    """The username and password of an API sign-in, or Invalid keyed by the field that is absent,
+    null, blank, not text or holds a NUL (such a request is no sign-in attempt, so not throttled)."""
+    cleaned, errors = rules.collect(data, {"username": rules.text, "password": rules.secret}, partial=False)
+    if errors:
+        raise Invalid(errors)
+    return cleaned["username"], cleaned["password"]
 
 
 def sign_in(*, username, password, address: str) -> User:
