@@ -4,7 +4,6 @@ Nothing here can create, edit or delete an event; events are only ever removed b
 `flask --app wsgi purge-audit --before YYYY-MM-DD`, which is itself recorded.
 """
 import json
-from datetime import UTC
 
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
 
@@ -14,11 +13,6 @@ from healthpal.domain import audit, channels
 from healthpal.models import AuditEvent
 
 SHORT = 300
-
-
-def utc(view, context, model, name) -> str:
-    moment = model.at if model.at.tzinfo is None else model.at.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def changes(view, context, model, name) -> str:
@@ -44,8 +38,8 @@ class AuditView(AdminView):
     column_export_list = column_details_list
     column_labels = {"at": "Time (UTC)", "actor_username": "Actor", "entity_type": "Entity",
                      "entity_id": "Entity id", "patient_id": "Patient id"}
-    column_formatters = {"at": utc, "changes": changes_in_short}
-    column_formatters_detail = column_formatters_export = {"at": utc, "changes": changes}
+    column_formatters = {"changes": changes_in_short}
+    column_formatters_detail = column_formatters_export = {"changes": changes}
     column_sortable_list = ("at", "actor_username", "action", "entity_type", "channel")
     column_default_sort = [("at", True), ("id", True)]
     column_filters = (

@@ -7,9 +7,12 @@ channel, so the admin obeys the same rules, with the same messages, as the API a
 and every change is audited. A rule the domain refuses shows as errors on the re-rendered form
 (and a flash) and changes nothing.
 """
+from datetime import UTC, datetime
+
 from flask import flash, request
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from flask_admin.model import typefmt
 from flask_login import current_user
 
 from healthpal.admin.access import SuperuserOnly
@@ -49,6 +52,12 @@ def messages(errors) -> list[str]:
     return [m for value in errors for m in messages(value)]
 
 
+def utc_time(view, value: datetime, name) -> str:
+    """A timestamp as UTC to the second (stored naive-UTC on SQLite, tz-aware on PostgreSQL)."""
+    moment = value if value.tzinfo is None else value.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 class AdminView(SuperuserOnly, ModelView):
     """A superuser-only model view of `model`; ids in URLs are checked before they reach a query."""
 
@@ -56,6 +65,9 @@ class AdminView(SuperuserOnly, ModelView):
     can_export = True
     named_filter_urls = True
     page_size = 50
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: utc_time}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: utc_time}
+    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, datetime: utc_time}
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)

@@ -15,10 +15,18 @@ GENDERS = (("f", "f (female)"), ("m", "m (male)"))
 TEXT_FIELDS = ("full_name", "gender", "birthdate", "phone", "address")
 
 
+class ActiveUserLoader(IdLoader):
+    """Offers active users only: a patient handed to a deactivated account would be seen by no one.
+    (A patient's current clinician still shows on its form, active or not.)"""
+
+    def get_query(self):
+        return super().get_query().filter(User.is_active.is_(True))
+
+
 def clinicians(name: str = "clinician") -> IdLoader:
-    """Ajax lookup of users by username or name, for choosing a clinician."""
-    return IdLoader(name, db, User, fields=("username", "first_name", "last_name"), order_by=User.username,
-                    placeholder="Unassigned: type a username or name to choose")
+    """Ajax lookup of active users by username or name, for choosing a clinician."""
+    return ActiveUserLoader(name, db, User, fields=("username", "first_name", "last_name"), order_by=User.username,
+                            placeholder="Unassigned: type a username or name to choose")
 
 
 def patient_form(clinician_loader) -> type[BaseForm]:
@@ -39,7 +47,8 @@ class PatientView(DomainView):
     column_details_list = ("id", "full_name", "gender", "birthdate", "phone", "address", "clinician",
                            "created_at", "updated_at")
     column_export_list = ("id", "full_name", "gender", "birthdate", "phone", "address", "clinician", "created_at")
-    column_labels = {"created_at": "Created (UTC)", "updated_at": "Updated (UTC)"}
+    column_labels = {"full_name": "Full name", "phone": "Phone", "created_at": "Created (UTC)",
+                     "updated_at": "Updated (UTC)"}
     column_searchable_list = ("full_name", "phone")
     column_sortable_list = ("full_name", "gender", "birthdate", ("clinician", "clinician.username"), "created_at")
     column_default_sort = "full_name"

@@ -18,6 +18,8 @@ from healthpal.models import User
 ENDS_ACCESS = "their portal sessions and API tokens stop working at once"
 TEXT_FIELDS = ("username", "email", "first_name", "last_name")
 PASSWORD_RULES = "At least 8 characters, not all digits, not a common password."
+# Someone else's new password: the browser must not fill in the admin's own saved one.
+NEW_PASSWORD = {"autocomplete": "new-password"}
 
 
 class UserForm(BaseForm):
@@ -31,18 +33,19 @@ class UserForm(BaseForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField("Password", description=PASSWORD_RULES)
+    password = PasswordField("Password", description=PASSWORD_RULES, render_kw=NEW_PASSWORD)
 
 
 class PasswordForm(BaseForm):
-    password = PasswordField("New password", description=PASSWORD_RULES)
+    password = PasswordField("New password", description=PASSWORD_RULES, render_kw=NEW_PASSWORD)
 
 
 class UserView(DomainView):
     column_list = ("username", "first_name", "last_name", "email", "is_active", "is_superuser", "created_at")
     column_details_list = ("id", *column_list, "updated_at")
     column_export_list = ("id", *column_list)
-    column_labels = {"is_active": "Active", "is_superuser": "Superuser", "created_at": "Created (UTC)",
+    column_labels = {"username": "Username", "email": "Email", "first_name": "First name", "last_name": "Last name",
+                     "is_active": "Active", "is_superuser": "Superuser", "created_at": "Created (UTC)",
                      "updated_at": "Updated (UTC)"}
     column_searchable_list = ("username", "email", "first_name", "last_name")
     column_filters = ("is_active", "is_superuser")

@@ -1,5 +1,5 @@
 """The clinician portal (HTML + htmx): thin views over the domain layer."""
-from flask import Blueprint, Flask, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.exceptions import NotFound as PageNotFound
 
@@ -31,13 +31,17 @@ def require_sign_in():
 
 
 def send_to_sign_in():
-    """To the sign-in page, then back here; an htmx request makes the whole page go there."""
+    """To the sign-in page, then back here; an htmx request makes the whole page go there.
+
+    Either way the sign-in page says why (a session that timed out mid-search lands there too),
+    once, however many htmx requests were refused on the way."""
+    if (login_manager.login_message_category, login_manager.login_message) not in session.get("_flashes", []):
+        flash(login_manager.login_message, login_manager.login_message_category)
     if request.htmx:
         back = security.safe_next(request.htmx.current_url) or url_for("web.patient_list")
         response = current_app.response_class(status=401)
         response.headers["HX-Redirect"] = url_for("web.login", next=back)
         return response
-    flash(login_manager.login_message, login_manager.login_message_category)
     return redirect(url_for("web.login", next=security.safe_next(request.full_path.rstrip("?"))))
 
 

@@ -8,7 +8,8 @@ from healthpal.web import bp, charts, forms, me, security
 VIA = channels.PORTAL
 PAGE_SIZE = 20
 MAX_PAGE = 1_000_000
-SORTS = ("full_name", "-full_name", "birthdate", "-birthdate")
+SORTS = {"full_name": "Name, A to Z", "-full_name": "Name, Z to A",
+         "-birthdate": "Youngest first", "birthdate": "Oldest first"}
 GENDERS = {"f": "Female", "m": "Male"}
 
 
@@ -46,8 +47,8 @@ def patient_list():
                            ordering=query["sort"], page=_page_number(request.args.get("page")),
                            page_size=PAGE_SIZE)
     latest = assessments.latest_for(actor=me(), via=VIA, patient_ids=[p.id for p in page.items])
-    context = {"page": page, "latest": latest, "query": query, "genders": GENDERS, "age": patients.age,
-               "list_url": list_url}
+    context = {"page": page, "latest": latest, "query": query, "genders": GENDERS, "sorts": SORTS,
+               "age": patients.age, "list_url": list_url}
     if wants_fragment():  # the address bar shows the tidy URL of what is now on screen
         headers = {"Vary": "HX-Request", "HX-Push-Url": list_url(query, page=page.number)}
         return render_template("patients/_results.html", fragment=True, **context), 200, headers

@@ -1,4 +1,6 @@
 """What the admin pages show, and that lists cost a fixed number of queries however long they are."""
+import re
+
 import pytest
 from sqlalchemy import event
 
@@ -56,3 +58,21 @@ def test_long_changes_are_cut_short_in_the_list_only(admin, clinician):
     listing = admin.get("/admin/audit/").get_data(as_text=True)
     assert long_answer.strip() not in listing and "…" in listing
     assert long_answer.strip() in admin.get(f"/admin/audit/details/?id={event_id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/admin/", "/admin/user/", "/admin/user/new/", "/admin/patient/", "/admin/audit/"])
+def test_every_admin_page_names_its_icon(admin, url):
+    """Without one, the browser asks for /favicon.ico on every page and logs a 404 error."""
+    page = admin.get(url).get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+
+
+def test_times_are_shown_to_the_second_and_searches_say_what_they_search(admin, clinician):
+    patient = factories.make_patient(clinician)
+    lists = {url: admin.get(url).get_data(as_text=True) for url in ("/admin/user/", "/admin/patient/")}
+    details = admin.get(f"/admin/patient/details/?id={patient.id}").get_data(as_text=True)
+    for page in (*lists.values(), details):
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\b", page)
+        assert not re.search(r"\d\d:\d\d:\d\d\.\d", page), "microseconds shown"
+    assert 'placeholder="Full name, Phone"' in lists["/admin/patient/"]
+    assert 'placeholder="Username, Email, First name, Last name"' in lists["/admin/user/"]

@@ -98,6 +98,16 @@ def test_reassign_a_patient_to_another_clinician(admin, clinician, other_clinici
     assert patients.search(actor=clinician, via="api").total == 0
 
 
+def test_the_clinician_picker_offers_active_users_only(admin, clinician, other_clinician):
+    users.deactivate(actor=None, via="cli", user_id=other_clinician.id)
+    patient = factories.make_patient(other_clinician)
+    found = admin.get("/admin/patient/ajax/lookup/?name=clinician&query=").get_json()
+    offered = {name for _, name in found}
+    assert clinician.username in offered and other_clinician.username not in offered
+    form = admin.get(f"/admin/patient/edit/?id={patient.id}").get_data(as_text=True)
+    assert other_clinician.username in form  # the current (deactivated) clinician still shows
+
+
 def test_reassign_sending_only_the_clinician(admin, clinician, other_clinician):
     patient = factories.make_patient(clinician)
     response = admin.post(f"/admin/patient/edit/?id={patient.id}", data={"clinician": other_clinician.id})

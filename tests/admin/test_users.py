@@ -1,4 +1,5 @@
 """Admin users: create, edit, reset a password, deactivate, delete; hashes never shown."""
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -149,6 +150,12 @@ def test_a_superuser_resetting_their_own_password_stays_signed_in(app, admin, su
     response = admin.post(f"/admin/user/password/?id={superuser.id}", data={"password": "a-brand-new-secret"})
     assert response.status_code == 302
     assert admin.get("/admin/").status_code == 200
+
+
+def test_browsers_do_not_fill_the_admins_own_password_into_someone_elses(admin, clinician):
+    for url in ("/admin/user/new/", f"/admin/user/password/?id={clinician.id}"):
+        field = re.search(r'<input[^>]*\bid="password"[^>]*>', admin.get(url).get_data(as_text=True)).group(0)
+        assert 'autocomplete="new-password"' in field, url
 
 
 def test_reset_password_of_a_missing_user(admin):

@@ -70,10 +70,18 @@ def is_problem(message) -> bool:
     return message.type == "error" and not message.text.startswith("Failed to load resource: the server responded")
 
 
+def is_failed_fetch(response) -> bool:
+    """A 4xx/5xx for an asset or an htmx request, except the designed answer to an htmx request
+    whose session has ended (401 with HX-Redirect to the sign-in page)."""
+    if response.status < 400 or response.request.resource_type == "document":
+        return False
+    return not (response.status == 401 and "hx-redirect" in response.headers)
+
+
 @pytest.fixture(params=list(VIEWPORTS))
 def page(request, browser, live):
-    """A fresh browser tab (no cookies) at each viewport size. Fails the test on any script error
-    or Content-Security-Policy violation the page reports."""
+    """A fresh browser tab (no cookies) at each viewport size. Fails the test on any script error,
+    Content-Security-Policy violation or failed asset/htmx request the page reports."""
     context = browser.new_context(viewport=VIEWPORTS[request.param], base_url=live.url)
     context.set_default_timeout(5000)
     tab = context.new_page()
@@ -81,7 +89,7 @@ def page(request, browser, live):
     tab.on("pageerror", lambda error: problems.append(str(error)))
     tab.on("console", lambda message: problems.append(message.text) if is_problem(message) else None)
     tab.on("response", lambda response: problems.append(f"{response.status} {response.url}")
-           if response.status >= 400 and response.request.resource_type != "document" else None)
+           if is_failed_fetch(response) else None)
     yield tab
     context.close()
     assert problems == []

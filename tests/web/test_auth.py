@@ -107,6 +107,13 @@ def test_htmx_request_without_a_session_redirects_the_whole_page(client):
     assert response.headers["HX-Redirect"] == "/login?next=/?q%3Dan"
 
 
+def test_sign_in_page_says_why_after_an_htmx_request_was_refused(client):
+    for typed in ("a", "an"):  # a session that ended mid-search: several requests refused
+        client.get(f"/?q={typed}", headers={"HX-Request": "true"})
+    page = client.get("/login?next=/").get_data(as_text=True)
+    assert page.count("Please sign in to continue.") == 1
+
+
 def test_session_ends_after_30_idle_minutes_and_activity_extends_it(app, alice, monkeypatch):
     assert app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() == 30 * 60
     start = TimestampSigner.get_timestamp

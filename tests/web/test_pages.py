@@ -7,6 +7,7 @@ from werkzeug.exceptions import Forbidden
 
 from healthpal.domain import patients
 from tests import factories
+from tests.web.conftest import sign_in, token_in
 
 STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
               "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -93,6 +94,30 @@ def test_wrong_method_gets_the_generic_error_page(alice):
     response = alice.get("/logout")
     assert response.status_code == 405
     assert "Method Not Allowed" in response.get_data(as_text=True)
+
+
+def test_superusers_find_the_admin_panel_from_the_portal(app, alice, superuser):
+    root = sign_in(app.test_client(), superuser.username)
+    assert '<a href="/admin/">Admin</a>' in root.get("/").get_data(as_text=True)
+    assert 'href="/admin/"' not in alice.get("/").get_data(as_text=True)
+
+
+def test_a_form_sent_after_the_session_ended_says_so(csrf_client, clinician):
+    patient = factories.make_patient(clinician)
+    form = csrf_client.get(f"/patients/{patient.id}/edit")
+    token = token_in(form)
+    csrf_client.post("/logout", data={"csrf_token": token})  # the session ends (here: in another tab)
+    response = csrf_client.post(f"/patients/{patient.id}/edit", data={"csrf_token": token, "full_name": "X"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "You were signed out" in page and "nothing was saved" in page and 'href="/login"' in page
+    assert "This form has expired" not in page
+
+
+def test_an_expired_form_of_a_signed_in_user_asks_for_a_reload(csrf_client):
+    response = csrf_client.post("/account", data={"csrf_token": "stale"})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
 
 
 def test_flash_messages_are_announced(alice):

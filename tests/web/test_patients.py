@@ -121,6 +121,20 @@ def test_sort_links_keep_the_search(alice, clinician):
     assert 'href="/?q=an&amp;gender=f&amp;sort=-birthdate"' in page
 
 
+def test_sort_select_shows_the_current_order_and_travels_with_the_search(alice, clinician):
+    """Phones hide the column headers, so a select (part of the search form) chooses the order."""
+    factories.make_patient(clinician, full_name="Ann Able")
+    page = alice.get("/?q=an&sort=birthdate").get_data(as_text=True)
+    select = re.search(r'<select id="sort" name="sort" form="patient-search"[^>]*>(.*?)</select>', page, re.S)
+    assert select, "no sort select on the list"
+    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>', select.group(1))
+    assert [(value, text) for value, _, text in options] == [
+        ("full_name", "Name, A to Z"), ("-full_name", "Name, Z to A"),
+        ("-birthdate", "Youngest first"), ("birthdate", "Oldest first")]
+    assert [value for value, selected, _ in options if selected] == ["birthdate"]
+    assert page.count('name="sort"') == 1  # one sort value sent with the search, not two
+
+
 def test_pagination_20_a_page(alice, clinician):
     for n in range(23):
         factories.make_patient(clinician, full_name=f"Pat {chr(65 + n)}name")
