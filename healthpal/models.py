@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthpal.extensions import db
+from healthpal.extensions import NAME_COLLATION, db
 
 
 def utcnow() -> datetime:
@@ -80,7 +80,7 @@ class Patient(Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    full_name: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(255, collation=NAME_COLLATION))
     gender: Mapped[str] = mapped_column(String(1))
     birthdate: Mapped[date]
     phone: Mapped[str] = mapped_column(String(15))

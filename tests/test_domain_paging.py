@@ -73,6 +73,17 @@ def test_search_ignores_case_in_accented_letters_too(clinician, text):
     assert names(search(clinician, text="elodie")) == []                       # accents still count
 
 
+def test_names_sort_as_people_expect_not_by_byte(clinician):
+    """Accented and other Latin letters sort with their base letter, whatever the case."""
+    for name in ("Zoë Adams", "Łukasz Nowak", "émile Zola", "Adam Smith", "Élodie Martin", "de la Cruz",
+                 "Frank Ocean", "Lars Olsen"):
+        factories.make_patient(clinician, full_name=name)
+    expected = ["Adam Smith", "de la Cruz", "Élodie Martin", "émile Zola", "Frank Ocean", "Lars Olsen",
+                "Łukasz Nowak", "Zoë Adams"]
+    assert names(search(clinician, page_size=20)) == expected
+    assert names(search(clinician, ordering="-full_name", page_size=20)) == expected[::-1]
+
+
 def test_search_by_gender_combines_with_text(clinician, people):
     assert names(search(clinician, gender="m")) == ["Abe Stone", "Dan O'Hara"]
     assert names(search(clinician, gender="f", text="lee")) == ["Ann Lee", "Cara Lee"]

@@ -82,15 +82,26 @@ def patient_indexes() -> set:
     return {index["name"] for index in inspect(db.engine).get_indexes("patients")}
 
 
-def test_each_step_goes_down_and_up_again(migrated_app):
-    """0002 (the search indexes) comes off alone, and goes back on."""
+def name_collation() -> str | None:
+    """The collation of patients.full_name, as the database reports it (SQLite: in its CREATE TABLE)."""
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            sql = connection.execute(text("SELECT sql FROM sqlite_master WHERE name = 'patients'")).scalar_one()
+        return "und-x-icu" if 'full_name VARCHAR(255) COLLATE "und-x-icu"' in sql else None
+    column = next(c for c in inspect(db.engine).get_columns("patients") if c["name"] == "full_name")
+    return column["type"].collation
+
+
+def test_the_later_steps_go_down_and_up_again(migrated_app):
+    """0003 (the names' collation) and 0002 (the search indexes) come off, and go back on."""
     search_indexes = {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"}
-    assert search_indexes <= patient_indexes()
-    downgrade(revision="-1")
+    assert search_indexes <= patient_indexes() and name_collation() == "und-x-icu"
+    downgrade(revision="0001")
     db.session.remove()
-    assert not search_indexes & patient_indexes() and tables() == TABLES
+    assert not search_indexes & patient_indexes() and name_collation() is None and tables() == TABLES
     upgrade()
-    assert search_indexes <= patient_indexes() and schema_drift() == []
+    assert search_indexes <= patient_indexes() and name_collation() == "und-x-icu"
+    assert schema_drift() == []
 
 
 def test_patient_search_is_backed_by_trigram_indexes_on_postgresql(migrated_app):
