@@ -21,6 +21,16 @@ def test_the_home_page_says_where_things_are(admin):
         assert text in page
 
 
+@pytest.mark.parametrize("url", ["/admin/", "/admin/patient/", "/admin/audit/"])
+def test_every_admin_page_shows_who_is_signed_in_and_signs_out(admin, url):
+    page = admin.get(url).get_data(as_text=True)
+    form = page[page.index('id="admin-sign-out"'):]
+    assert 'action="/logout"' in page and "Sign out" in form and "Casey Clinician" in form
+    response = admin.post("/logout")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert admin.get(url).status_code == 302                    # signed out: back to the sign-in page
+
+
 def queries(client, url) -> int:
     statements = []
 
