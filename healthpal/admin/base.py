@@ -129,21 +129,18 @@ class DomainView(AdminView):
         return False
 
     def update_model(self, form, model) -> bool:
-        try:
-            self.domain_update(model, self.form_data(form))
-        except Invalid as invalid:
-            self.refused(form, invalid, "Could not save the record")
-            return False
-        except NotFound:
-            self.gone()
-            return False
-        return True
+        return self.attempt(lambda: self.domain_update(model, self.form_data(form)), form,
+                            "Could not save the record")
 
     def delete_model(self, model) -> bool:
+        return self.attempt(lambda: self.domain_delete(model), None, "Could not delete the record")
+
+    def attempt(self, write, form, what: str) -> bool:
+        """Run a domain write on an existing record; show why it was refused, or that it is gone."""
         try:
-            self.domain_delete(model)
+            write()
         except Invalid as invalid:
-            self.refused(None, invalid, "Could not delete the record")
+            self.refused(form, invalid, what)
             return False
         except NotFound:
             self.gone()
