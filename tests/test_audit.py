@@ -327,3 +327,13 @@ def test_purge_help_explains_retention(runner):
     help_text = " ".join(runner.invoke(args=["purge-audit", "--help"]).output.split())
     assert "kept forever unless purged" in help_text
     assert "records of purges are never purged" in help_text
+
+
+def test_an_export_is_one_event_naming_the_list_format_filters_and_row_count(frozen_clock):
+    alice = factories.make_user("alice")
+    audit.record_export(actor=alice, via=channels.API, entity_type="patient", file_format="csv",
+                        filters={"search": "mül"}, rows=3)
+    db.session.commit()
+    event = latest("patient")
+    assert (event.action, event.actor_id, event.channel, event.entity_id) == ("export", alice.id, "api", None)
+    assert event.changes == {"format": "csv", "filters": {"search": "mül"}, "rows": 3}

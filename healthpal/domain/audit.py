@@ -2,8 +2,9 @@
 
 Recorded: each create, update and delete of a user, patient or assessment, whichever way it came
 in (channel `api`, `portal`, `admin` or `cli`), including the patients a user's deletion leaves
-unassigned and the assessments deleted with their patient; and each read of one patient or one
-assessment (`patients.view`, `assessments.view`). An event holds the UTC time, the actor (user id
+unassigned and the assessments deleted with their patient; each read of one patient or one
+assessment (`patients.view`, `assessments.view`); and each export (`record_export`: which list, in
+which format, with which filters, how many records). An event holds the UTC time, the actor (user id
 and username; for a CLI command, the operating-system account that ran it, as `os:<name>`), the
 action, the entity type and id, the patient it concerns, the channel, and `changes`:
 `{field: [old, new]}` for each changed field of an update, `{field: [null, value]}` for a create,
@@ -26,8 +27,8 @@ from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import AuditEvent, Patient
 
-CREATE, UPDATE, DELETE, READ, PURGE = "create", "update", "delete", "read", "purge"
-ACTIONS = (CREATE, UPDATE, DELETE, READ, PURGE)
+CREATE, UPDATE, DELETE, READ, PURGE, EXPORT = "create", "update", "delete", "read", "purge", "export"
+ACTIONS = (CREATE, UPDATE, DELETE, READ, PURGE, EXPORT)
 ENTITY_TYPES = ("user", "patient", "assessment", "audit")
 SECRET_FIELDS = frozenset({"password", "password_hash"})
 
@@ -84,6 +85,15 @@ def record(*, actor, via: str, action: str, entity, changes: dict | None = None)
     patient_id = entity.id if isinstance(entity, Patient) else getattr(entity, "patient_id", None)
     return _event(actor=actor, via=via, action=action, entity_type=type(entity).__tablename__.rstrip("s"),
                   entity_id=entity.id, patient_id=patient_id, changes=changes)
+
+
+def record_export(*, actor, via: str, entity_type: str, file_format: str, filters: dict, rows: int,
+                  patient_id: int | None = None) -> AuditEvent:
+    """Add one audit event for one export to the current transaction: the list exported
+    (`entity_type`; with `patient_id` when it is one patient's record), the format, the filters
+    as the caller gave them, and how many records left."""
+    return _event(actor=actor, via=via, action=EXPORT, entity_type=entity_type, entity_id=patient_id,
+                  patient_id=patient_id, changes={"format": file_format, "filters": filters, "rows": rows})
 
 
 def events_for(*, entity_type: str | None = None, entity_id: int | None = None,
