@@ -49,8 +49,10 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from healthpal import database
     from healthpal.extensions import csrf, db, htmx, jwt, limiter, login_manager, migrate
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
@@ -61,10 +63,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from healthpal import api, web
+    from healthpal import api, health, web
 
     web.init_app(app)
     api.init_app(app)
+    health.init_app(app)
 
 
 def register_admin(app: Flask) -> None:

@@ -1,12 +1,15 @@
 """`flask --app wsgi ...` commands: thin wrappers over the domain layer."""
 from datetime import date
+from functools import wraps
 
 import click
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
-from healthpal import demo
+from healthpal import database, demo
 from healthpal.domain import audit, channels, users
 from healthpal.domain.exceptions import DomainError, Invalid
+from healthpal.extensions import db
 
 VIA = channels.CLI
 
@@ -18,6 +21,21 @@ def _fail(error: DomainError) -> None:
     else:
         lines = [str(error) or "Not found."]
     raise click.ClickException("\n".join(lines))
+
+
+def needs_database(command):
+    """A database that cannot be reached ends the command with one line (which database, what
+    failed; no password) and exit status 1, not a traceback."""
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SQLAlchemyError as error:
+            if not database.unavailable(error):
+                raise
+            name = click.get_current_context().info_name
+            raise click.ClickException(f"{name} failed: {database.describe(error, db.engine.url)}") from None
+    return run
 
 
 def _user(username: str):
@@ -34,6 +52,7 @@ def _user(username: str):
 @click.option("--first-name", default="")
 @click.option("--last-name", default="")
 @click.option("--superuser", is_flag=True, help="May use the admin panel.")
+@needs_database
 def create_user(username, password, email, first_name, last_name, superuser):
     """Create a clinician (or, with --superuser, an admin)."""
     try:
@@ -48,6 +67,7 @@ def create_user(username, password, email, first_name, last_name, superuser):
 
 @click.command("deactivate-user")
 @click.argument("username")
+@needs_database
 def deactivate_user(username):
     """Stop a user signing in and revoke every token and session they hold."""
     user = _user(username)
@@ -57,6 +77,7 @@ def deactivate_user(username):
 
 @click.command("delete-user")
 @click.argument("username")
+@needs_database
 def delete_user(username):
     """Delete a user; their patients stay, unassigned, for an admin to reassign."""
     user = _user(username)
@@ -66,6 +87,7 @@ def delete_user(username):
 
 
 @click.command("seed-demo")
+@needs_database
 def seed_demo():
     """Add demo logins and patients (safe to run again)."""
     created = demo.seed()
@@ -79,6 +101,7 @@ def seed_demo():
 @click.option("--before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Delete the audit events recorded before this UTC date (YYYY-MM-DD).")
 @click.confirmation_option(prompt="Audit events are kept forever unless purged. Purge?")
+@needs_database
 def purge_audit(before):
     """Delete the audit events recorded before a UTC date.
 

@@ -45,6 +45,19 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1
+    if not 0 <= seconds < 24 * 3600:
+        raise ConfigError(f"{name} must be a number of seconds (0 for no limit), not {value!r}.")
+    return seconds
+
+
 def from_environment(instance_path: str) -> dict:
     """Every setting the app reads, taken from the environment with development defaults."""
     secret = os.environ.get("SECRET_KEY") or DEV_SECRET
@@ -53,6 +66,12 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": secret,
         "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY") or secret,
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL"), instance_path),
+        # How long to wait for the database: well below gunicorn's worker timeout (30 s), so a
+        # database that is down or stalled gets a 503 instead of a killed worker.
+        "DATABASE_CONNECT_TIMEOUT": _seconds("DATABASE_CONNECT_TIMEOUT", 5),
+        "DATABASE_STATEMENT_TIMEOUT": _seconds("DATABASE_STATEMENT_TIMEOUT", 15),
+        "DATABASE_LOCK_TIMEOUT": _seconds("DATABASE_LOCK_TIMEOUT", 5),
+        "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT": _seconds("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 20),
         "HEALTHPAL_OPEN_REGISTRATION": _flag("HEALTHPAL_OPEN_REGISTRATION"),
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=_int("JWT_ACCESS_TOKEN_SECONDS", 30 * 60)),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=_int("JWT_REFRESH_TOKEN_SECONDS", 24 * 3600)),

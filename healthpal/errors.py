@@ -2,9 +2,16 @@
 from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from healthpal import database
 from healthpal.api.errors import error_response
 from healthpal.api.paths import is_api
-from healthpal.extensions import db
+from healthpal.domain.exceptions import OutcomeUnknown
+from healthpal.extensions import db, login_manager
+
+UNAVAILABLE = "The service is temporarily unavailable. Try again shortly."
+OUTCOME_UNKNOWN = ("The connection to the database was lost while your change was being saved, so whether it "
+                   "was saved is unknown. Fetch the record to check, or retry with the same Idempotency-Key.")
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -19,23 +26,56 @@ def _detail(error: HTTPException) -> str:
     return error.description or error.name
 
 
+def render_page(template: str, status: int, **context):
+    """An error page; a server-side failure's page never touches the database.
+
+    Flask-Login would load the signed-in user for the template, from the database that may be
+    what failed (and after the rollback even a user already loaded would be read again), so those
+    pages are rendered as for a visitor who is not signed in.
+    """
+    if status >= 500:
+        login_manager._update_request_context_with_user()
+    return render_template(template, **context), status
+
+
 def handle_http_error(error: HTTPException):
     if wants_json():
         headers = {"Allow": ", ".join(sorted(error.valid_methods))} if getattr(error, "valid_methods", None) else None
         return error_response(error.code, _detail(error), headers=headers)
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, error=error), error.code
+    return render_page(template, error.code, error=error)
+
+
+def service_unavailable(template: str, detail: str, code: str | None = None):
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json():
+        return error_response(503, detail, code=code, headers=headers)
+    page, status = render_page(template, 503)
+    return page, status, headers
+
+
+def handle_outcome_unknown(error: OutcomeUnknown):
+    """The connection went during COMMIT: the change may or may not be saved, and the answer says so."""
+    db.session.rollback()
+    current_app.logger.warning("Outcome of %s %s unknown: %s", request.method, request.path,
+                               database.describe(error.__cause__ or error, db.engine.url))
+    return service_unavailable("errors/outcome_unknown.html", OUTCOME_UNKNOWN, code="outcome_unknown")
 
 
 def handle_unexpected(error: Exception):
-    """Anything unplanned: roll back, log, and answer a plain 500 (never a stack trace)."""
+    """Anything unplanned: roll back, log, and answer a plain 500 (never a stack trace); a
+    database that cannot be reached or does not answer in time is a 503 (try again shortly)."""
     db.session.rollback()
     if isinstance(error, HTTPException):
         return handle_http_error(error)
+    if database.unavailable(error):
+        current_app.logger.warning("%s %s: %s", request.method, request.path, database.describe(error, db.engine.url))
+        return service_unavailable("errors/503.html", UNAVAILABLE)
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return handle_http_error(InternalServerError())
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OutcomeUnknown, handle_outcome_unknown)
     app.register_error_handler(Exception, handle_unexpected)

@@ -27,3 +27,8 @@ class Throttled(DomainError):
     def __init__(self, retry_after: int):
         super().__init__(retry_after)
         self.retry_after = retry_after
+
+
+class OutcomeUnknown(DomainError):
+    """The connection to the database was lost while a change was being committed: it may or may
+    not have been saved."""

@@ -1,15 +1,68 @@
 """The failed sign-in throttle: N failures per username or M per client address in a window.
 
 Counters live in Flask-Limiter's storage (`RATELIMIT_STORAGE_URI`: memory by default, Redis in a
-multi-process deployment), so the API and the portal share them.
+multi-process deployment), so the API and the portal share them. While that storage fails (Redis
+down), the counters are kept in this process's memory, with one warning in the log, and go back to
+the storage once it answers again: a sign-in never fails because of the throttle's storage.
 """
+import logging
+import threading
 import time
+from collections.abc import Callable
 
 from flask import current_app
 from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage
+from limits.strategies import RateLimiter
 
 from healthpal.domain.exceptions import Throttled
 from healthpal.extensions import limiter
+
+log = logging.getLogger(__name__)
+RETRY_STORAGE_SECONDS = 5   # while the storage is down, how often to see whether it is back
+
+
+class Counters:
+    """The storage's rate limiter, or this process's memory while the storage fails."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.memory: RateLimiter | None = None      # set while the storage is down
+        self.next_check = 0.0
+
+    def run(self, operation: Callable[[RateLimiter], object]):
+        if self.memory is not None and self.storage_is_back():
+            self.memory = None
+        if self.memory is None:
+            try:
+                return operation(limiter.limiter)
+            except limiter.storage.base_exceptions as error:
+                self.fall_back(error)
+        return operation(self.memory)
+
+    def storage_is_back(self) -> bool:
+        with self.lock:
+            if time.monotonic() < self.next_check:
+                return False
+            self.next_check = time.monotonic() + RETRY_STORAGE_SECONDS
+        if not limiter.storage.check():
+            return False
+        log.warning("The sign-in throttle's storage answers again: failed sign-ins are counted there again.")
+        return True
+
+    def fall_back(self, error: Exception) -> None:
+        with self.lock:
+            if self.memory is not None:
+                return
+            self.memory = type(limiter.limiter)(MemoryStorage())
+            self.next_check = time.monotonic() + RETRY_STORAGE_SECONDS
+        log.warning("The sign-in throttle's storage failed (%s: %s): failed sign-ins are counted in this "
+                    "process's memory until it answers again.", type(error).__name__, error)
+
+
+def _counters() -> Counters:
+    return current_app.extensions.setdefault("login_throttle", Counters())
+
 
 
 def _limits() -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond]:
@@ -24,22 +77,26 @@ def _limits() -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond]:
 def check(*, username: str, address: str) -> None:
     """Raise Throttled (with seconds to wait) while either counter is exhausted."""
     per_user, per_address = _limits()
-    waits = []
-    for item, key in ((per_user, ("login-user", username)), (per_address, ("login-address", address))):
-        if not limiter.limiter.test(item, *key):
-            reset = limiter.limiter.get_window_stats(item, *key).reset_time
-            waits.append(max(1, int(reset - time.time()) + 1))
+    waits = _counters().run(lambda counters: [
+        max(1, int(counters.get_window_stats(item, *key).reset_time - time.time()) + 1)
+        for item, key in ((per_user, ("login-user", username)), (per_address, ("login-address", address)))
+        if not counters.test(item, *key)
+    ])
     if waits:
         raise Throttled(retry_after=max(waits))
 
 
 def failed(*, username: str, address: str) -> None:
     per_user, per_address = _limits()
-    limiter.limiter.hit(per_user, "login-user", username)
-    limiter.limiter.hit(per_address, "login-address", address)
+
+    def count(counters: RateLimiter) -> None:
+        counters.hit(per_user, "login-user", username)
+        counters.hit(per_address, "login-address", address)
+
+    _counters().run(count)
 
 
 def succeeded(*, username: str) -> None:
     """A successful sign-in clears that username's failures (not the address's)."""
     per_user, _ = _limits()
-    limiter.limiter.clear(per_user, "login-user", username)
+    _counters().run(lambda counters: counters.clear(per_user, "login-user", username))

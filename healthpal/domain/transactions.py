@@ -1,9 +1,9 @@
 """One write, one transaction."""
 from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from healthpal.domain.exceptions import Invalid
+from healthpal.domain.exceptions import Invalid, OutcomeUnknown
 from healthpal.extensions import db
 
 
@@ -15,10 +15,23 @@ def atomic(*, duplicate: str, field: str = "non_field_errors"):
     """
     try:
         yield
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise Invalid({field: [duplicate]}) from None
     except BaseException:
         db.session.rollback()
+        raise
+    commit()
+
+
+def commit() -> None:
+    """COMMIT what is flushed. Until the COMMIT is sent a lost connection loses the transaction;
+    losing it while the COMMIT is under way leaves the outcome unknown: OutcomeUnknown."""
+    try:
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        if error.connection_invalidated:
+            raise OutcomeUnknown() from error
         raise

@@ -1,0 +1,112 @@
+"""The database connection under faults: pooled connections checked before use, bounded waits,
+and telling "the database is unavailable" apart from every other error.
+
+PostgreSQL gets its timeouts in each session (`statement_timeout`, `lock_timeout`,
+`idle_in_transaction_session_timeout`), and psycopg2 waits for the server through a callback that
+gives up after a deadline: a server or network that stops answering (no reply, not even an error)
+fails the request after the connect timeout, or the statement timeout plus a margin, instead of
+holding the worker until gunicorn kills it. SQLite waits at most the lock timeout for a writer.
+"""
+import select
+import time
+from functools import cache, partial
+
+import psycopg2
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, STATUS_SETUP, connection, set_wait_callback
+from sqlalchemy import exc
+from sqlalchemy.engine import URL, Engine, make_url
+
+# Beyond the server's own statement timeout, how long to wait for its answer (the cancellation
+# error) before deciding that the server or the network is gone.
+STATEMENT_MARGIN_SECONDS = 0.5
+
+
+def engine_options(config) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS for the configured database and timeouts (seconds; 0 = none)."""
+    url = make_url(config["SQLALCHEMY_DATABASE_URI"])
+    connect = config["DATABASE_CONNECT_TIMEOUT"]
+    statement = config["DATABASE_STATEMENT_TIMEOUT"]
+    if url.get_backend_name() == "postgresql":
+        set_wait_callback(wait)   # for the whole process; connections without a deadline wait as before
+        settings = {
+            "statement_timeout": statement,
+            "lock_timeout": config["DATABASE_LOCK_TIMEOUT"],
+            "idle_in_transaction_session_timeout": config["DATABASE_IDLE_IN_TRANSACTION_TIMEOUT"],
+        }
+        return {"pool_pre_ping": True, "connect_args": {
+            "options": " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in settings.items()),
+            "connection_factory": partial(
+                TimedConnection, connect_seconds=connect or None,
+                statement_seconds=statement + STATEMENT_MARGIN_SECONDS if statement else None,
+            ),
+        }}
+    if url.get_backend_name() == "sqlite":
+        return {"pool_pre_ping": True, "connect_args": {"timeout": config["DATABASE_LOCK_TIMEOUT"]}}
+    return {"pool_pre_ping": True}
+
+
+class TimedConnection(connection):
+    """A psycopg2 connection that knows how long to wait for the server."""
+
+    def __init__(self, *args, connect_seconds: float | None, statement_seconds: float | None, **kwargs):
+        self.connect_seconds, self.statement_seconds = connect_seconds, statement_seconds
+        super().__init__(*args, **kwargs)
+
+    def deadline(self) -> float | None:
+        """Connecting, or the ping before a pooled connection is reused (SQLAlchemy pings in
+        autocommit mode; the app's own statements run in transactions), takes a round trip or
+        two: a server that has not answered within the connect timeout is not there. A statement
+        may run until the server's statement timeout cancels it."""
+        if self.status == STATUS_SETUP or self.autocommit:
+            return self.connect_seconds
+        return self.statement_seconds
+
+
+def wait(conn) -> None:
+    """Wait as blocking libpq would, but give up at the connection's deadline.
+
+    Raising here makes psycopg2 close the connection; SQLAlchemy then sees a disconnect and
+    discards it from the pool.
+    """
+    limit = conn.deadline() if isinstance(conn, TimedConnection) else None
+    give_up = None if limit is None else time.monotonic() + limit
+    while (state := conn.poll()) != POLL_OK:
+        if state not in (POLL_READ, POLL_WRITE):
+            raise psycopg2.OperationalError(f"unexpected state from poll(): {state!r}")
+        poller = select.poll()   # afresh each time: libpq may move to another socket while connecting
+        poller.register(conn.fileno(), select.POLLIN if state == POLL_READ else select.POLLOUT)
+        remaining = None if give_up is None else max(0.0, give_up - time.monotonic()) * 1000
+        if not poller.poll(remaining):
+            raise psycopg2.OperationalError(f"the database server did not answer within {limit:g} s")
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database could not be reached, or did not answer in time
+    (refused, dropped or stalled connections, timeouts, a full pool), not that the request was wrong."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError | exc.DisconnectionError)
+
+
+def describe(error: BaseException, url: URL | str) -> str:
+    """One line for people: which database (without its password) and what went wrong."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__]
+    return f"the database {make_url(url).render_as_string(hide_password=True)} is unavailable ({reason[0]})"
+
+
+@cache
+def newest_migrations(migrations: str) -> frozenset[str]:
+    return frozenset(ScriptDirectory(migrations).get_heads())
+
+
+def schema_problem(engine: Engine, migrations: str) -> str | None:
+    """None when the database answers and its schema is at the newest migration, else why not."""
+    expected = newest_migrations(migrations)
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != expected:
+        found = ", ".join(sorted(current)) or "none"
+        return f"the database schema is at migration {found}, not {', '.join(sorted(expected))}"
+    return None

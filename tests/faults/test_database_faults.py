@@ -1,0 +1,148 @@
+"""PostgreSQL misbehaving under a running app, through a real TCP proxy (tests/faults/proxy.py):
+connections dropped, refused, stalled, lost during COMMIT; a row lock held by someone else."""
+import threading
+import time
+from html import unescape
+
+import psycopg2
+import pytest
+from flask import current_app
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from healthpal.errors import OUTCOME_UNKNOWN, UNAVAILABLE
+from healthpal.extensions import db
+from healthpal.models import Patient
+from tests import factories
+from tests.api.support import Api
+from tests.faults.conftest import FAST_TIMEOUTS
+from tests.web.conftest import sign_in
+
+pytestmark = pytest.mark.postgres
+PORTAL_UNAVAILABLE = "Healthpal can't reach its database right now."
+
+
+def timed(call, *, limit: float, proxy=None):
+    """(result, seconds) of `call()`; fails if it has not returned within `limit` seconds (then
+    the proxy is made to let it finish)."""
+    outcome, app = {}, current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            outcome["result"] = call()
+
+    started = time.monotonic()
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(limit)
+    if worker.is_alive():
+        if proxy is not None:
+            proxy.resume()
+            proxy.drop_all()
+        worker.join(30)
+        pytest.fail(f"still waiting after {limit} s")
+    return outcome["result"], time.monotonic() - started
+
+
+@pytest.fixture
+def clients(proxied_app, clinician, superuser):
+    """The API, the portal and the admin panel of `proxied_app`, signed in while the database answers."""
+    return (Api(proxied_app.test_client(), clinician), sign_in(proxied_app.test_client(), clinician.username),
+            sign_in(proxied_app.test_client(), superuser.username))
+
+
+def test_dropped_connections_fail_no_request(clients, pg_proxy, clinician):
+    """A restart or failover closes every pooled connection; the next requests still succeed."""
+    api, portal, admin = clients
+    patient = factories.make_patient(clinician)
+    for _ in range(3):
+        pg_proxy.drop_all()
+        assert api.get(f"/api/patients/{patient.id}/").status_code == 200
+        pg_proxy.drop_all()
+        assert portal.get(f"/patients/{patient.id}").status_code == 200
+        pg_proxy.drop_all()
+        assert admin.get("/admin/patient/").status_code == 200
+
+
+def test_a_database_refusing_connections_gets_503_then_recovers(clients, pg_proxy, proxied_app):
+    api, portal, admin = clients
+    pg_proxy.drop_all()
+    pg_proxy.refuse()
+    answer = api.get("/api/patients/")
+    assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
+    assert int(answer.headers["Retry-After"]) > 0
+    for client, path in ((portal, "/"), (admin, "/admin/patient/")):
+        page = client.get(path)
+        assert page.status_code == 503
+        assert PORTAL_UNAVAILABLE in unescape(page.get_data(as_text=True))
+        assert page.headers["Retry-After"]
+    assert proxied_app.test_client().get("/healthz").json == {"status": "ok"}
+    pg_proxy.accept()
+    assert api.get("/api/patients/").status_code == 200
+    assert portal.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("when", ["before the request", "during a statement"])
+def test_a_stalled_database_gets_503_within_the_timeouts(clients, pg_proxy, proxied_app, when):
+    """Stalled traffic (no answer, not even an error) ends the request within the statement timeout
+    plus a second, while pages that need no database keep answering."""
+    api, _, _ = clients
+    assert api.get("/api/patients/").status_code == 200
+    if when == "before the request":
+        pg_proxy.stall()
+    else:
+        pg_proxy.trip(b"FROM patients", "stall")
+    answer, seconds = timed(lambda: api.get("/api/patients/"), limit=10, proxy=pg_proxy)
+    assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
+    assert seconds <= FAST_TIMEOUTS["DATABASE_STATEMENT_TIMEOUT"] + 1
+    healthz, seconds = timed(lambda: proxied_app.test_client().get("/healthz"), limit=2, proxy=pg_proxy)
+    assert healthz.status_code == 200 and seconds < 1
+    pg_proxy.resume()
+    assert api.get("/api/patients/").status_code == 200
+
+
+def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_proxy, clinician):
+    """COMMIT reached the server, its answer never came back: the change is in fact saved, so
+    neither the API nor the portal may say that nothing was changed."""
+    api, portal, _ = clients
+    patient = factories.make_patient(clinician, phone="5550000001")
+    pg_proxy.trip(b"COMMIT", "drop")
+    answer = api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"})
+    assert answer.status_code == 503
+    assert answer.json == {"detail": OUTCOME_UNKNOWN, "code": "outcome_unknown"}
+    assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000002"
+    pg_proxy.trip(b"COMMIT", "drop")
+    page = portal.post(f"/patients/{patient.id}/edit", data={
+        "full_name": patient.full_name, "gender": "f", "birthdate": "1980-05-17", "phone": "5550000003",
+        "address": patient.address or ""})
+    text_shown = unescape(page.get_data(as_text=True))
+    assert page.status_code == 503
+    assert "We can't tell whether that was saved" in text_shown and "nothing was" not in text_shown
+    assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000003"
+
+
+def test_a_row_lock_held_elsewhere_gets_503_at_the_lock_timeout(another_app, database_uri, clinician):
+    """Another session holds the patient's row: the update waits the lock timeout, not the
+    (much longer) statement timeout, and nothing changes."""
+    app = another_app(DATABASE_LOCK_TIMEOUT=1, DATABASE_STATEMENT_TIMEOUT=30)
+    patient = factories.make_patient(clinician, phone="5550000001")
+    api = Api(app.test_client(), clinician)
+    blocker = psycopg2.connect(make_url(database_uri).set(drivername="postgresql").render_as_string(False))
+    try:
+        blocker.cursor().execute("UPDATE patients SET phone = phone WHERE id = %s", (patient.id,))
+        answer, seconds = timed(lambda: api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"}),
+                                limit=5)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
+    assert seconds < 3
+    assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000001"
+
+
+def test_each_session_gets_the_configured_timeouts(another_app):
+    app = another_app(DATABASE_STATEMENT_TIMEOUT=7, DATABASE_LOCK_TIMEOUT=4, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT=9)
+    with app.app_context(), db.engine.connect() as connection:
+        shown = {name: connection.execute(text(f"SHOW {name}")).scalar()
+                 for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")}
+    assert shown == {"statement_timeout": "7s", "lock_timeout": "4s", "idle_in_transaction_session_timeout": "9s"}
