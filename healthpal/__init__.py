@@ -52,7 +52,7 @@ def register_extensions(app: Flask) -> None:
     from healthpal import database
     from healthpal.extensions import csrf, db, htmx, jwt, limiter, login_manager, migrate
 
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
+    database.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)

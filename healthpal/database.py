@@ -1,11 +1,14 @@
 """The database connection under faults: pooled connections checked before use, bounded waits,
-and telling "the database is unavailable" apart from every other error.
+sessions ended safely over lost connections, and telling "the database is unavailable" apart from
+every other error.
 
 PostgreSQL gets its timeouts in each session (`statement_timeout`, `lock_timeout`,
 `idle_in_transaction_session_timeout`), and psycopg2 waits for the server through a callback that
 gives up after a deadline: a server or network that stops answering (no reply, not even an error)
 fails the request after the connect timeout, or the statement timeout plus a margin, instead of
-holding the worker until gunicorn kills it. SQLite waits at most the lock timeout for a writer.
+holding the worker until gunicorn kills it; after such a wait, new connections of that engine fail
+at once for BACKOFF_SECONDS rather than wait again, so the requests queued behind it are answered
+too. SQLite waits at most the lock timeout for a writer.
 """
 import select
 import time
@@ -14,13 +17,48 @@ from functools import cache, partial
 import psycopg2
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import Flask, g, has_app_context
 from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, STATUS_SETUP, connection, set_wait_callback
-from sqlalchemy import exc
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Engine, make_url
+
+from healthpal.extensions import db
 
 # Beyond the server's own statement timeout, how long to wait for its answer (the cancellation
 # error) before deciding that the server or the network is gone.
 STATEMENT_MARGIN_SECONDS = 0.5
+BACKOFF_SECONDS = 2
+
+
+def init_app(app: Flask) -> None:
+    """Before Flask-SQLAlchemy is bound: the engine's options; and each request's session ends
+    before the app context does, even over a connection lost after the answer was ready."""
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    app.teardown_request(end_session)
+    if not event.contains(db.session, "after_commit", _note_commit):
+        event.listen(db.session, "after_commit", _note_commit)
+
+
+def end_session(_error: BaseException | None = None) -> None:
+    """Roll back and close the session; a connection lost meanwhile is simply discarded."""
+    try:
+        db.session.remove()
+    except exc.SQLAlchemyError as error:
+        if not unavailable(error):
+            raise
+        db.session.remove()     # the pool has invalidated the connection; this forgets the session
+
+
+def _note_commit(_session) -> None:
+    if has_app_context():
+        g.database_committed = True
+
+
+def lost_before_commit(error: BaseException) -> bool:
+    """The connection was lost (closed, not merely slow) while this request had committed nothing:
+    the server rolled back whatever it did, so running the request again changes nothing twice."""
+    return (isinstance(error, exc.DBAPIError) and error.connection_invalidated
+            and not isinstance(error.orig, Unanswered) and not g.get("database_committed"))
 
 
 def engine_options(config) -> dict:
@@ -37,21 +75,41 @@ def engine_options(config) -> dict:
         }
         return {"pool_pre_ping": True, "connect_args": {
             "options": " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in settings.items()),
-            "connection_factory": partial(
-                TimedConnection, connect_seconds=connect or None,
+            "connection_factory": partial(TimedConnection, deadlines=Deadlines(
+                connect_seconds=connect or None,
                 statement_seconds=statement + STATEMENT_MARGIN_SECONDS if statement else None,
-            ),
+            )),
         }}
     if url.get_backend_name() == "sqlite":
         return {"pool_pre_ping": True, "connect_args": {"timeout": config["DATABASE_LOCK_TIMEOUT"]}}
     return {"pool_pre_ping": True}
 
 
+class Unanswered(psycopg2.OperationalError):
+    """The server did not answer in time (or did not, moments ago)."""
+
+
+class Deadlines:
+    """How long the connections of one engine wait for the server; and, once it has let one wait
+    in vain, the moment until which connecting or pinging fails at once."""
+
+    def __init__(self, connect_seconds: float | None, statement_seconds: float | None):
+        self.connect_seconds, self.statement_seconds = connect_seconds, statement_seconds
+        self.backing_off_until = 0.0
+
+    def backing_off(self) -> bool:
+        return time.monotonic() < self.backing_off_until
+
+    def missed(self, seconds: float) -> Unanswered:
+        self.backing_off_until = time.monotonic() + BACKOFF_SECONDS
+        return Unanswered(f"the database server did not answer within {seconds:g} s")
+
+
 class TimedConnection(connection):
     """A psycopg2 connection that knows how long to wait for the server."""
 
-    def __init__(self, *args, connect_seconds: float | None, statement_seconds: float | None, **kwargs):
-        self.connect_seconds, self.statement_seconds = connect_seconds, statement_seconds
+    def __init__(self, *args, deadlines: Deadlines, **kwargs):
+        self.deadlines = deadlines
         super().__init__(*args, **kwargs)
 
     def deadline(self) -> float | None:
@@ -60,8 +118,8 @@ class TimedConnection(connection):
         two: a server that has not answered within the connect timeout is not there. A statement
         may run until the server's statement timeout cancels it."""
         if self.status == STATUS_SETUP or self.autocommit:
-            return self.connect_seconds
-        return self.statement_seconds
+            return 0.0 if self.deadlines.backing_off() else self.deadlines.connect_seconds
+        return self.deadlines.statement_seconds
 
 
 def wait(conn) -> None:
@@ -75,11 +133,13 @@ def wait(conn) -> None:
     while (state := conn.poll()) != POLL_OK:
         if state not in (POLL_READ, POLL_WRITE):
             raise psycopg2.OperationalError(f"unexpected state from poll(): {state!r}")
+        if limit == 0:
+            raise Unanswered("the database server did not answer moments ago")
         poller = select.poll()   # afresh each time: libpq may move to another socket while connecting
         poller.register(conn.fileno(), select.POLLIN if state == POLL_READ else select.POLLOUT)
         remaining = None if give_up is None else max(0.0, give_up - time.monotonic()) * 1000
         if not poller.poll(remaining):
-            raise psycopg2.OperationalError(f"the database server did not answer within {limit:g} s")
+            raise conn.deadlines.missed(limit)
 
 
 def unavailable(error: BaseException) -> bool:

@@ -1,5 +1,5 @@
 """App-wide error pages: JSON under the API prefix, the portal's own pages everywhere else."""
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from healthpal import database
@@ -56,7 +56,7 @@ def service_unavailable(template: str, detail: str, code: str | None = None):
 
 def handle_outcome_unknown(error: OutcomeUnknown):
     """The connection went during COMMIT: the change may or may not be saved, and the answer says so."""
-    db.session.rollback()
+    database.end_session()
     current_app.logger.warning("Outcome of %s %s unknown: %s", request.method, request.path,
                                database.describe(error.__cause__ or error, db.engine.url))
     return service_unavailable("errors/outcome_unknown.html", OUTCOME_UNKNOWN, code="outcome_unknown")
@@ -64,10 +64,20 @@ def handle_outcome_unknown(error: OutcomeUnknown):
 
 def handle_unexpected(error: Exception):
     """Anything unplanned: roll back, log, and answer a plain 500 (never a stack trace); a
-    database that cannot be reached or does not answer in time is a 503 (try again shortly)."""
-    db.session.rollback()
+    database that cannot be reached or does not answer in time is a 503 (try again shortly).
+
+    A request whose database connection was closed under it (a restart, a failover) before it
+    committed anything runs once more, on a fresh connection."""
+    database.end_session()
     if isinstance(error, HTTPException):
         return handle_http_error(error)
+    if database.lost_before_commit(error) and not g.get("ran_again"):
+        g.ran_again = True
+        current_app.logger.warning("%s %s lost its database connection; running it again", request.method, request.path)
+        try:
+            return current_app.preprocess_request() or current_app.dispatch_request()
+        except Exception as again:      # noqa: BLE001 - answered like the first failure
+            return current_app.handle_user_exception(again)
     if database.unavailable(error):
         current_app.logger.warning("%s %s: %s", request.method, request.path, database.describe(error, db.engine.url))
         return service_unavailable("errors/503.html", UNAVAILABLE)

@@ -104,6 +104,9 @@ class TcpProxy:
             connection = Connection(client, upstream)
             with self.lock:
                 self.connections.add(connection)
+            if self.listener is not listener:     # refuse() came while this one was being accepted
+                connection.close()
+                return
             threading.Thread(target=self._pump, args=(connection, client, upstream), daemon=True).start()
             threading.Thread(target=self._pump, args=(connection, upstream, client), daemon=True).start()
 

@@ -10,9 +10,10 @@ from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from healthpal import database
 from healthpal.errors import OUTCOME_UNKNOWN, UNAVAILABLE
 from healthpal.extensions import db
-from healthpal.models import Patient
+from healthpal.models import AuditEvent, Patient
 from tests import factories
 from tests.api.support import Api
 from tests.faults.conftest import FAST_TIMEOUTS
@@ -64,10 +65,23 @@ def test_dropped_connections_fail_no_request(clients, pg_proxy, clinician):
         assert admin.get("/admin/patient/").status_code == 200
 
 
+def test_a_connection_closed_under_a_request_before_it_committed_costs_a_retry_not_an_error(
+        clients, pg_proxy, clinician):
+    api, _, _ = clients
+    patient = factories.make_patient(clinician, phone="5550000001")
+    pg_proxy.trip(b"FROM patients", "drop")
+    assert api.get(f"/api/patients/{patient.id}/").json["phone"] == "5550000001"
+    pg_proxy.trip(b"UPDATE patients", "drop")
+    answer = api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"})
+    assert (answer.status_code, answer.json["phone"]) == (200, "5550000002")
+    assert db.session.scalars(select(AuditEvent.changes).filter_by(entity_type="patient", action="update")).all() == [
+        {"phone": ["5550000001", "5550000002"]}]
+
+
 def test_a_database_refusing_connections_gets_503_then_recovers(clients, pg_proxy, proxied_app):
     api, portal, admin = clients
-    pg_proxy.drop_all()
     pg_proxy.refuse()
+    pg_proxy.drop_all()
     answer = api.get("/api/patients/")
     assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
     assert int(answer.headers["Retry-After"]) > 0
@@ -95,9 +109,12 @@ def test_a_stalled_database_gets_503_within_the_timeouts(clients, pg_proxy, prox
     answer, seconds = timed(lambda: api.get("/api/patients/"), limit=10, proxy=pg_proxy)
     assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
     assert seconds <= FAST_TIMEOUTS["DATABASE_STATEMENT_TIMEOUT"] + 1
+    queued, seconds = timed(lambda: api.get("/api/patients/"), limit=10, proxy=pg_proxy)
+    assert queued.status_code == 503 and seconds < 0.5        # no second wait right after one in vain
     healthz, seconds = timed(lambda: proxied_app.test_client().get("/healthz"), limit=2, proxy=pg_proxy)
     assert healthz.status_code == 200 and seconds < 1
     pg_proxy.resume()
+    time.sleep(database.BACKOFF_SECONDS)
     assert api.get("/api/patients/").status_code == 200
 
 

@@ -38,7 +38,7 @@ class RedisServer:
             self.process.wait(10)
             self.process = None
 
-    def keys(self) -> list[str]:
+    def stored_keys(self) -> list[str]:
         with redis.Redis(port=self.port) as client:
             return [key.decode() for key in client.keys("*")]
 
@@ -66,7 +66,7 @@ def test_sign_in_works_while_redis_is_down_and_counts_in_redis_again_when_it_is_
         return portal.post("/login", data={"username": "alice", "password": password}).status_code
 
     assert api_sign_in("wrong-password") == 400
-    assert any("login-user" in key for key in redis_server.keys())
+    assert any("login-user" in key for key in redis_server.stored_keys())
 
     redis_server.stop()
     assert [api_sign_in("wrong-password"), portal_sign_in("wrong-password"), api_sign_in("wrong-password")] == [
@@ -79,4 +79,4 @@ def test_sign_in_works_while_redis_is_down_and_counts_in_redis_again_when_it_is_
     assert api_sign_in(factories.PASSWORD) == 200
     assert portal_sign_in(factories.PASSWORD) == 302
     assert api_sign_in("wrong-password") == 400
-    assert any("login-user" in key for key in redis_server.keys())
+    assert any("login-user" in key for key in redis_server.stored_keys())
