@@ -7,7 +7,7 @@ from html import unescape
 import psycopg2
 import pytest
 from flask import current_app
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from healthpal import database
@@ -155,11 +155,3 @@ def test_a_row_lock_held_elsewhere_gets_503_at_the_lock_timeout(another_app, dat
     assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
     assert seconds < 3
     assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000001"
-
-
-def test_each_session_gets_the_configured_timeouts(another_app):
-    app = another_app(DATABASE_STATEMENT_TIMEOUT=7, DATABASE_LOCK_TIMEOUT=4, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT=9)
-    with app.app_context(), db.engine.connect() as connection:
-        shown = {name: connection.execute(text(f"SHOW {name}")).scalar()
-                 for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")}
-    assert shown == {"statement_timeout": "7s", "lock_timeout": "4s", "idle_in_transaction_session_timeout": "9s"}
