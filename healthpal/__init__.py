@@ -1,7 +1,9 @@
 """Healthpal: a clinician portal, a mobile JSON API and an admin panel over one domain layer."""
 from pathlib import Path
+from typing import cast
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from healthpal import config as settings
 
@@ -35,8 +37,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     settings.check_production(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    json = cast(DefaultJSONProvider, app.json)
+    json.ensure_ascii = False
+    json.sort_keys = False
 
 
 def trust_proxies(app: Flask) -> None:
@@ -46,7 +49,8 @@ def trust_proxies(app: Flask) -> None:
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add middleware
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
 
 
 def register_extensions(app: Flask) -> None:
