@@ -19,7 +19,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthpal.extensions import NAME_COLLATION, Base, db
+from healthpal.extensions import Base, db
+
+# Names sort as people expect (Élodie with the E's, Łukasz with the L's, "de la Cruz" among the D's):
+# PostgreSQL's ICU root collation; on SQLite `healthpal.sqlite` defines a collation of that name.
+NAME_COLLATION = "und-x-icu"
 
 # Flask-SQLAlchemy builds `db.Model` at run time from `Base`; the type checker sees `Base`.
 if TYPE_CHECKING:
