@@ -44,7 +44,7 @@ def handle_http_error(error: HTTPException):
         headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
         return error_response(error.code or 500, _detail(error), headers=headers)
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
-    return render_page(template, error.code, error=error)
+    return render_page(template, error.code or 500, error=error)
 
 
 def service_unavailable(template: str, detail: str, code: str | None = None):

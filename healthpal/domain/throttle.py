@@ -31,14 +31,15 @@ class Counters:
         self.next_check = 0.0
 
     def run(self, operation: Callable[[RateLimiter], object]):
-        if self.memory is not None and self.storage_is_back():
-            self.memory = None
-        if self.memory is None:
+        memory = self.memory
+        if memory is not None and self.storage_is_back():
+            self.memory = memory = None
+        if memory is None:
             try:
                 return operation(limiter.limiter)
             except limiter.storage.base_exceptions as error:
-                self.fall_back(error)
-        return operation(self.memory)
+                memory = self.fall_back(error)
+        return operation(memory)
 
     def storage_is_back(self) -> bool:
         with self.lock:
@@ -50,19 +51,20 @@ class Counters:
         log.warning("The sign-in throttle's storage answers again: failed sign-ins are counted there again.")
         return True
 
-    def fall_back(self, error: Exception) -> None:
+    def fall_back(self, error: Exception) -> RateLimiter:
+        """Count in memory from now on; the first failure of an outage is logged."""
         with self.lock:
             if self.memory is not None:
-                return
-            self.memory = type(limiter.limiter)(MemoryStorage())
+                return self.memory
+            memory = self.memory = type(limiter.limiter)(MemoryStorage())
             self.next_check = time.monotonic() + RETRY_STORAGE_SECONDS
         log.warning("The sign-in throttle's storage failed (%s: %s): failed sign-ins are counted in this "
                     "process's memory until it answers again.", type(error).__name__, error)
+        return memory
 
 
 def _counters() -> Counters:
     return current_app.extensions.setdefault("login_throttle", Counters())
-
 
 
 def _limits() -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond]:

@@ -43,11 +43,17 @@ def another_app(test_config):
 
 
 @pytest.fixture
-def pg_proxy(database_uri):
-    """A TcpProxy in front of the tests' PostgreSQL server."""
+def postgresql(database_uri):
+    """The tests' PostgreSQL URL; the test is skipped on SQLite."""
     if not database_uri.startswith("postgresql"):
         pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
-    url = make_url(database_uri)
+    return database_uri
+
+
+@pytest.fixture
+def pg_proxy(postgresql):
+    """A TcpProxy in front of the tests' PostgreSQL server."""
+    url = make_url(postgresql)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
     yield proxy
     proxy.stop()

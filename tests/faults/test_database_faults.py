@@ -138,13 +138,13 @@ def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_prox
     assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000003"
 
 
-def test_a_row_lock_held_elsewhere_gets_503_at_the_lock_timeout(another_app, database_uri, clinician):
+def test_a_row_lock_held_elsewhere_gets_503_at_the_lock_timeout(another_app, postgresql, clinician):
     """Another session holds the patient's row: the update waits the lock timeout, not the
     (much longer) statement timeout, and nothing changes."""
     app = another_app(DATABASE_LOCK_TIMEOUT=1, DATABASE_STATEMENT_TIMEOUT=30)
     patient = factories.make_patient(clinician, phone="5550000001")
     api = Api(app.test_client(), clinician)
-    blocker = psycopg2.connect(make_url(database_uri).set(drivername="postgresql").render_as_string(False))
+    blocker = psycopg2.connect(make_url(postgresql).set(drivername="postgresql").render_as_string(False))
     try:
         blocker.cursor().execute("UPDATE patients SET phone = phone WHERE id = %s", (patient.id,))
         answer, seconds = timed(lambda: api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"}),

@@ -7,9 +7,7 @@ from healthpal.extensions import db
 
 
 @pytest.mark.postgres
-def test_each_postgresql_session_gets_the_configured_timeouts(another_app, database_uri):
-    if not database_uri.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
+def test_each_postgresql_session_gets_the_configured_timeouts(another_app, postgresql):
     app = another_app(DATABASE_STATEMENT_TIMEOUT=7, DATABASE_LOCK_TIMEOUT=4.5, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT=9)
     with app.app_context(), db.engine.connect() as connection:
         shown = {name: connection.execute(text(f"SHOW {name}")).scalar()
