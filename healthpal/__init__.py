@@ -58,8 +58,9 @@ def register_extensions(app: Flask) -> None:
     from healthpal import database
     from healthpal.extensions import csrf, db, htmx, jwt, limiter, login_manager, migrate
 
-    database.init_app(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -31,10 +31,9 @@ BACKOFF_SECONDS = 2
 
 
 def init_app(app: Flask) -> None:
-    """Before Flask-SQLAlchemy is bound: the engine's options; and each request's session ends
-    before the app context does, even over a connection lost after the answer was ready."""
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
-    app.teardown_request(end_session)
+    """After Flask-SQLAlchemy is bound (teardowns run last-registered first): each app context's
+    session ends here, even over a connection lost after the answer was ready."""
+    app.teardown_appcontext(end_session)
     if not event.contains(db.session, "after_commit", _note_commit):
         event.listen(db.session, "after_commit", _note_commit)
 

@@ -79,9 +79,10 @@ def test_unexpected_failure_is_a_friendly_500_page(alice, monkeypatch):
     response = alice.get("/")
     assert response.status_code == 500
     page = response.get_data(as_text=True)
-    assert "Something went wrong" in page and "nothing was changed" in page
+    assert "Something went wrong" in page and "check whether it was saved" in page
+    assert "nothing was changed" not in page      # a failure after a commit would make that untrue
     assert "database on fire" not in page and "Traceback" not in page
-    assert "Sign out" in page
+    assert "Go to your patients" in page
 
 
 def test_forbidden_page_renders_in_the_layout(app):
