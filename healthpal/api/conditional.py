@@ -16,7 +16,8 @@ def expected() -> versions.Expected:
         return None
     if request.if_match.star_tag:
         return versions.ANY
-    return frozenset(int(tag) for tag in request.if_match.as_set() if tag.isascii() and tag.isdigit())
+    return frozenset(int(tag) for tag in request.if_match.as_set()
+                     if tag and tag.isascii() and tag.isdigit())
 
 
 def json_text(body: dict) -> str:

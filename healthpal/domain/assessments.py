@@ -46,6 +46,9 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) 
         raise NotFound("Not found.")
     stmt = visible(actor, via).where(Assessment.id == assessment_id)
     if for_update:
+        # Locks in the order a patient's deletion takes them (the patient, then its assessments), so the
+        # two never wait for each other: the patient shared (it must stay), then the assessment.
+        db.session.execute(stmt.with_only_columns(Patient.id).with_for_update(of=Patient, read=True, key_share=True))
         stmt = (stmt.with_for_update(of=Assessment).options(selectinload(Assessment.rounds))
                 .execution_options(populate_existing=True))
     else:
