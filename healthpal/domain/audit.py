@@ -119,7 +119,7 @@ def last_change(entity) -> AuditEvent | None:
         select(AuditEvent).where(
             AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id,
             AuditEvent.action.in_((CREATE, UPDATE)),
-        ).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)
+        ).order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
     )
 
 
