@@ -11,7 +11,7 @@ from healthpal.domain import patients, rules
 from healthpal.extensions import db
 from healthpal.models import Patient, User
 
-GENDERS = (("f", "f (female)"), ("m", "m (male)"))
+GENDERS = tuple(rules.GENDERS.items())
 TEXT_FIELDS = ("full_name", "gender", "birthdate", "phone", "address")
 
 
@@ -34,8 +34,8 @@ def patient_form(clinician_loader) -> type[BaseForm]:
         full_name = StringField("Full name")
         gender = SelectField("Gender", choices=GENDERS, validate_choice=False)
         birthdate = StringField("Birthdate", widget=DateInput(), description="YYYY-MM-DD")
-        phone = StringField("Phone", description="Digits only, up to 15, no country code.")
-        address = StringField("Address", description="A Google Place ID.")
+        phone = StringField("Phone", description=rules.HINTS["phone"])
+        address = StringField("Address", description=rules.HINTS["address"])
         clinician = AjaxSelectField(clinician_loader, "Clinician", allow_blank=True, blank_text="Unassigned",
                                     description="Type to search users; clear to leave the patient unassigned.")
         version = HiddenField()
@@ -78,9 +78,9 @@ class PatientView(DomainView):
     def domain_create(self, data: dict):
         return patients.create(actor=self.actor, via=VIA, data=data)
 
-    def domain_update(self, record, data: dict, expected=None):
+    def domain_update(self, record, data: dict, **conditions):
         return patients.update(actor=self.actor, via=VIA, patient_id=record.id, data=data, partial=True,
-                               expected=expected)
+                               **conditions)
 
     def shown(self, values: dict) -> dict[str, str]:
         clinician = rules.id_number(values.get("clinician_id"))

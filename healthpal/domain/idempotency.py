@@ -14,8 +14,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 
 from healthpal.domain import clock
 from healthpal.domain.exceptions import InFlight, Invalid, KeyReused
@@ -29,6 +30,7 @@ BAD_KEY = "Must be 1 to 255 printable ASCII characters."
 REUSED = "This Idempotency-Key was already used with a different request body."
 IN_FLIGHT = "A request with this Idempotency-Key is still being processed. Try again shortly."
 _KEY = re.compile(r"[\x20-\x7e]{1,255}")
+Record = TypeVar("Record")
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ def fingerprint(operation: str, data) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def once(*, actor: User, key: str, fingerprint: str, create: Callable[[], object],
-         render: Callable[[object], Answer]) -> tuple[Answer, bool]:
+def once(*, actor: User, key: str, fingerprint: str, create: Callable[[], Record],
+         render: Callable[[Record], Answer]) -> tuple[Answer, bool]:
     """`render(create())` the first time `actor` sends `key`; afterwards, for 24 hours, that answer
     again. Returns the answer and whether it is a replay.
 
@@ -87,7 +89,5 @@ def _hold(user_id: int, key: str) -> None:
 def purge_expired() -> int:
     """Forget the keys older than 24 hours; returns how many."""
     with atomic():
-        removed = db.session.execute(
-            delete(IdempotencyKey).where(IdempotencyKey.created_at < clock.now() - LIFETIME)
-        ).rowcount
-    return removed
+        result = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < clock.now() - LIFETIME))
+    return cast(CursorResult, result).rowcount

@@ -3,7 +3,7 @@ import logging
 import re
 from contextlib import contextmanager
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 
 from healthpal.domain.exceptions import Conflict, Invalid
@@ -88,6 +88,6 @@ def _unique_on(columns: str) -> str | None:
     wanted = {name for _, name in qualified}
     if table is None:
         return None
-    candidates = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+    candidates: list[UniqueConstraint | Index] = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
     candidates += [index for index in table.indexes if index.unique]
-    return next((c.name for c in candidates if {col.name for col in c.columns} == wanted), None)
+    return next((str(c.name) for c in candidates if {col.name for col in c.columns} == wanted), None)

@@ -6,13 +6,16 @@ its author read (`expected`): an int, a set of ints (the API's If-Match may list
 row it has locked for the write, so nothing slips in between the check and the write.
 """
 from collections.abc import Callable, Collection
+from typing import TypeVar
 
 from healthpal.domain import audit
 from healthpal.domain.exceptions import Stale
+from healthpal.models import Versioned
 
 ANY = "*"
 STALE = "This record was changed since you read it. Fetch it again."
 Expected = int | Collection[int] | str | None
+Record = TypeVar("Record", bound=Versioned)
 
 
 def matches(version: int, expected: Expected) -> bool:
@@ -23,7 +26,7 @@ def matches(version: int, expected: Expected) -> bool:
     return version in expected
 
 
-def check(record, expected: Expected, *, snapshot: Callable[[object], dict]) -> None:
+def check(record: Record, expected: Expected, *, snapshot: Callable[[Record], dict]) -> None:
     """Raise Stale, with the record's current values and its last change, unless `expected` matches."""
     if matches(record.version, expected):
         return
@@ -32,7 +35,7 @@ def check(record, expected: Expected, *, snapshot: Callable[[object], dict]) -> 
                 changed_by=change.actor_username if change else "", changed_at=change.at if change else None)
 
 
-def bump(record) -> None:
+def bump(record: Versioned) -> None:
     record.version += 1
 
 

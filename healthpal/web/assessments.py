@@ -60,7 +60,7 @@ def assessment_edit(assessment_id: int):
     except Invalid as error:
         return _form(assessment.patient, assessment, data, error.errors, 422, version=request.form.get("version", ""))
     except Stale as stale:
-        conflict = conflicts.summary(stale, labels=LABELS, current=forms.stored_assessment(stale.current), yours=data)
+        conflict = conflicts.summary(stale, conflicts.differences(LABELS, forms.stored_assessment(stale.current), data))
         return _form(assessment.patient, assessment, data, {}, 409, version=stale.version, conflict=conflict)
     flash("The assessment was saved.", "success")
     return redirect(url_for("web.assessment_detail", assessment_id=assessment.id))

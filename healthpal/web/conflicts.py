@@ -19,11 +19,13 @@ def text(value) -> str:
     return str(value)
 
 
-def summary(stale: Stale, *, labels: dict | None = None, current: dict | None = None,
-            yours: dict | None = None) -> dict:
-    """Who saved the record last and when, its version now, and, for an edit, each field where the
-    saved value and the user's differ (as `{"label", "current", "yours"}`)."""
-    rows = [{"label": label, "current": text(current[name]), "yours": text(yours.get(name, ""))}
-            for name, label in (labels or {}).items() if text(current[name]) != text(yours.get(name, ""))]
+def summary(stale: Stale, rows: list[dict] | None = None) -> dict:
+    """Who saved the record last and when, its version now, and (for an edit) `rows`: what differs."""
     return {"by": stale.changed_by or "Someone", "at": moment(stale.changed_at), "version": stale.version,
-            "rows": rows}
+            "rows": rows or []}
+
+
+def differences(labels: dict, current: dict, yours: dict) -> list[dict]:
+    """Each field where the saved value and the user's differ, as `{"label", "current", "yours"}`."""
+    return [{"label": label, "current": text(current[name]), "yours": text(yours.get(name, ""))}
+            for name, label in labels.items() if text(current[name]) != text(yours.get(name, ""))]
