@@ -152,10 +152,10 @@ def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool 
            expected: versions.Expected = None) -> Patient:
     """Replace (or with `partial`, patch) a visible patient's fields, on its locked row; Stale if
     its version is not `expected`. Returns the patient as this change committed it."""
-    cleaned = clean(data, partial=partial, via=via)
     with atomic(EXPLAINED):
         patient = get(actor=actor, via=via, patient_id=patient_id, for_update=True)
         versions.check(patient, expected, snapshot=_snapshot)
+        cleaned = clean(data, partial=partial, via=via)
         before = _snapshot(patient)
         with db.session.no_autoflush:
             for name, value in cleaned.items():

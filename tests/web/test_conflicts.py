@@ -72,10 +72,12 @@ def test_saving_the_conflict_form_again_applies_the_users_values(alice, patient,
     assert db.session.get(Patient, patient.id).phone == "222"
 
 
-def test_a_stale_form_that_is_also_invalid_keeps_its_old_version(alice, patient, colleague_edit):
-    colleague_edit(patient, phone="111")
+def test_an_invalid_form_keeps_the_version_it_was_opened_at(alice, patient, colleague_edit):
     response = alice.post(f"/patients/{patient.id}/edit", data={**VALID, "phone": "x", "version": "1"})
     assert response.status_code == 422 and version_in(response) == "1"
+    colleague_edit(patient, phone="111")
+    fixed = alice.post(f"/patients/{patient.id}/edit", data={**VALID, "phone": "222", "version": version_in(response)})
+    assert fixed.status_code == 409
 
 
 def test_deleting_a_patient_changed_since_the_confirmation_opened_asks_again(alice, patient, colleague_edit):
