@@ -108,3 +108,19 @@ def test_deleting_with_the_current_etag_deletes(api, assessment):
 def test_list_items_are_unchanged_by_versions(api, patient):
     [item] = api.get("/api/patients/").json["results"]
     assert "version" not in item and item["id"] == patient.id
+
+
+def test_the_openapi_document_describes_the_headers_and_answers(client):
+    spec = client.get("/api/openapi.json").json
+
+    def params(operation) -> set:
+        return {p["$ref"].rsplit("/", 1)[1] for p in operation.get("parameters", [])}
+
+    for kind in ("patients", "assessments"):
+        item = spec["paths"][f"/api/{kind}/{{{kind[:-1]}_id}}/"]
+        assert "IfNoneMatch" in params(item["get"]) and "304" in item["get"]["responses"]
+        for method in ("put", "patch", "delete"):
+            assert "IfMatch" in params(item[method]) and "412" in item[method]["responses"]
+        create = spec["paths"][f"/api/{kind}/"]["post"]
+        assert "IdempotencyKey" in params(create) and {"409", "422"} <= set(create["responses"])
+    assert spec["components"]["responses"]["PatientOk"]["headers"]["ETag"]
