@@ -29,6 +29,35 @@ class Throttled(DomainError):
         self.retry_after = retry_after
 
 
+class Stale(DomainError):
+    """The record changed since the version the caller read; nothing was written.
+
+    Carries what the caller needs to decide again: the record's current `version`, its `current`
+    values (the domain's snapshot of it), and who last saved it and when (from the audit trail).
+    """
+
+    def __init__(self, *, version: int, current: dict, changed_by: str, changed_at):
+        super().__init__(version)
+        self.version, self.current = version, current
+        self.changed_by, self.changed_at = changed_by, changed_at
+
+
+class Conflict(DomainError):
+    """The write collided with another one in a way no rule explains; nothing was written."""
+
+
+class KeyReused(DomainError):
+    """An idempotency key already used for a different request."""
+
+
+class InFlight(DomainError):
+    """The first request with this idempotency key is still running."""
+
+
 class OutcomeUnknown(DomainError):
     """The connection to the database was lost while a change was being committed: it may or may
     not have been saved."""
+
+    def __init__(self, message: str = "The connection to the database was lost while the change was being "
+                                      "committed: it may or may not have been saved. Check before trying again."):
+        super().__init__(message)
