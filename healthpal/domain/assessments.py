@@ -75,11 +75,11 @@ def parse_filters(params) -> dict:
     return filters
 
 
-def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
-           page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of visible assessments, rounds loaded in one extra query."""
+def listing(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None) -> Select:
+    """SELECT of the visible assessments matching `filters`, in the list's order (the list pages
+    it; the CSV export streams all of it)."""
     filters = filters or {}
-    stmt = visible(actor, via).options(selectinload(Assessment.rounds))
+    stmt = visible(actor, via)
     if "type" in filters:
         kind = filters["type"]
         stmt = stmt.where(Assessment.type == kind if "\x00" not in kind else false())
@@ -92,7 +92,13 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
     if "patient" in filters:
         patient_id = filters["patient"]
         stmt = stmt.where(Assessment.patient_id == patient_id if rules.is_id(patient_id) else false())
-    stmt = stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
+    return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
+
+
+def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
+           page: int | str = 1, page_size: int = 20) -> Page:
+    """A page of visible assessments, rounds loaded in one extra query."""
+    stmt = listing(actor=actor, via=via, filters=filters, ordering=ordering).options(selectinload(Assessment.rounds))
     return paginate(stmt, number=page, size=page_size)
 
 

@@ -35,14 +35,19 @@ def _page_number(raw: str | None) -> int:
     return min(int(raw), MAX_PAGE)
 
 
+def list_query(args) -> dict:
+    """The list's search, gender filter and sort from the query string (unknown values dropped)."""
+    return {
+        "q": args.get("q", "").strip(),
+        "gender": args.get("gender", "") if args.get("gender") in GENDERS else "",
+        "sort": args.get("sort") if args.get("sort") in SORTS else "full_name",
+    }
+
+
 @bp.get("/")
 def patient_list():
     """The clinician's patients: search by name or phone, filter by gender, sort, page."""
-    query = {
-        "q": request.args.get("q", "").strip(),
-        "gender": request.args.get("gender", "") if request.args.get("gender") in GENDERS else "",
-        "sort": request.args.get("sort") if request.args.get("sort") in SORTS else "full_name",
-    }
+    query = list_query(request.args)
     page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
                            ordering=query["sort"], page=_page_number(request.args.get("page")),
                            page_size=PAGE_SIZE)
