@@ -250,3 +250,15 @@ def history(*, actor: User, via: str, patient_id: int) -> list:
         .order_by(Assessment.date.desc(), Assessment.id.desc())
     )
     return list(db.session.execute(stmt))
+
+
+def last_of_type(*, actor: User, via: str, kind: str) -> Assessment | None:
+    """The actor's most recent assessment of type `kind` (latest date, then highest id) with its
+    rounds, or None when they have never recorded that type."""
+    kind = (kind or "").strip()
+    if not kind or "\x00" in kind:
+        return None
+    return db.session.scalar(
+        visible(actor, via).where(Assessment.type == kind).options(selectinload(Assessment.rounds))
+        .order_by(Assessment.date.desc(), Assessment.id.desc()).limit(1)
+    )

@@ -1,7 +1,7 @@
 """Patients in the portal: the searchable list, the patient page, create, edit and delete."""
 from flask import flash, redirect, render_template, request, url_for
 
-from healthpal.domain import assessments, channels, patients
+from healthpal.domain import assessments, channels, comparison, patients
 from healthpal.domain.exceptions import Invalid
 from healthpal.web import bp, charts, forms, me, security
 
@@ -85,7 +85,8 @@ def patient_detail(patient_id: int):
     kind = request.args.get("type", "")
     shown = [row for row in history if row.type == kind] if kind in types else history
     context = {"patient": patient, "age": patients.age(patient), "genders": GENDERS, "history": shown,
-               "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown)}
+               "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown),
+               "choices": comparison.comparable(history), "chosen": {}, "errors": {}}
     template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 

@@ -9,7 +9,6 @@ from sqlalchemy import insert, select
 from healthpal.api import tokens
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, QARound
-from tests import factories
 
 ROWS = 10_000
 MIB = 1024 * 1024
