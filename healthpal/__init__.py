@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     trust_proxies(app)
     register_extensions(app)
+    guard_audit(app)
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
@@ -58,6 +59,15 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+
+
+def guard_audit(app: Flask) -> None:
+    """No transaction changes a user, patient or assessment without its audit event."""
+    from healthpal.domain import audit_guard
+    from healthpal.extensions import db
+
+    with app.app_context():
+        audit_guard.install(db.engine, app.config["HEALTHPAL_AUDIT_GUARD"])
 
 
 def register_blueprints(app: Flask) -> None:

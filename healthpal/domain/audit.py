@@ -13,6 +13,7 @@ shows only as `{"password": "changed"}`.
 
 `record` adds the event to the current transaction, so it commits, or rolls back, with the change
 it describes: a change that fails leaves no event, and a committed change always has its event.
+`audit_guard` checks the latter at every commit.
 
 Events are kept forever unless an admin purges them by date (`flask --app wsgi purge-audit
 --before YYYY-MM-DD`). The purge is itself recorded, and records of purges are never purged.

@@ -5,7 +5,7 @@ store, or raises `FieldError` with the messages to show. No database, no Flask.
 """
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
 
 REQUIRED = "This field is required."
@@ -51,15 +51,17 @@ class FieldError(ValueError):
         self.messages = list(messages)
 
 
-def collect(data: Mapping, cleaners: Mapping[str, Callable], *, partial: bool) -> tuple[dict, dict]:
+def collect(data: Mapping, cleaners: Mapping[str, Callable], *, partial: bool,
+            optional: Collection[str] = ()) -> tuple[dict, dict]:
     """Run each field's cleaner over `data`; return (cleaned values, all field errors together).
 
-    Absent keys are an error unless `partial` (a PATCH); `null` is refused for every field.
+    Absent keys are an error unless `partial` (a PATCH) or named in `optional`; `null` is refused
+    for every field.
     """
     cleaned, errors = {}, {}
     for name, clean in cleaners.items():
         if name not in data:
-            if not partial:
+            if not partial and name not in optional:
                 errors[name] = [REQUIRED]
             continue
         if data[name] is None:
