@@ -40,7 +40,8 @@ def test_a_type_used_before_offers_its_last_questions(alice, clinician, other_cl
     factories.make_assessment(patient, type="Memory screen", date="2024-01-01",
                               qna_rounds=[{"question": "Old question", "answer": "x"}])
     factories.make_assessment(factories.make_patient(clinician), type="Memory screen", date="2024-05-01",
-                              qna_rounds=[{"question": "Year?", "answer": "2024"}, {"question": "Place?", "answer": "Here"}])
+                              qna_rounds=[{"question": "Year?", "answer": "2024"},
+                                          {"question": "Place?", "answer": "Here"}])
     factories.make_assessment(factories.make_patient(other_clinician), type="Memory screen", date="2024-06-01")
     form = alice.get(f"/patients/{patient.id}/assessments/new").get_data(as_text=True)
     assert 'hx-get="/assessments/questions-offer"' in form and 'id="questions-offer"' in form
@@ -89,12 +90,13 @@ def test_two_sittings_side_by_side_questions_aligned_and_the_score_change(alice,
     patient, earlier, later, _ = sittings(clinician)
     page = alice.get(f"/patients/{patient.id}/compare?first={later.id}&second={earlier.id}").get_data(as_text=True)
     assert re.findall(r'<th scope="col">([^<]+)</th>', page) == ["Question", "2024-01-10", "2024-02-10"]
-    rows = re.findall(r'<th scope="row" class="question">([^<]+)</th>\s*<td data-label="[^"]+" class="answer">([^<]+)</td>'
+    rows = re.findall(r'<th scope="row" class="question">([^<]+)</th>'
+                      r'\s*<td data-label="[^"]+" class="answer">([^<]+)</td>'
                       r'\s*<td data-label="[^"]+" class="answer">([^<]+)', page)
     assert [(q, a.strip(), b.strip()) for q, a, b in rows] == [
         ("How do you sleep?", "Badly", "Better"), ("Appetite?", "Good", "Good")]
-    only = re.findall(r'<h3 id="only-\d">Asked only on ([^<]+)</h3>\s*<ol class="qna">\s*<li><p class="question">([^<]+)',
-                      page)
+    only = re.findall(r'<h3 id="only-\d">Asked only on ([^<]+)</h3>'
+                      r'\s*<ol class="qna">\s*<li><p class="question">([^<]+)', page)
     assert only == [("2024-01-10", "Any pain?"), ("2024-02-10", "Mood today?")]
     assert "40 on 2024-01-10 → 55 on 2024-02-10" in page and "Up 15</strong>" in page
     assert {e.entity_id for e in audit_rows(action="read", entity_type="assessment")} == {earlier.id, later.id}
