@@ -19,7 +19,7 @@ import uuid
 
 from sqlalchemy.orm import selectinload
 
-from healthpal.domain import assessments, audit, clock, patients
+from healthpal.domain import assessments, audit, clock, exports, patients
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, User
@@ -119,7 +119,7 @@ def export(*, actor: User, via: str, patient_id: int) -> dict:
         .options(selectinload(Assessment.rounds))
     ))
     result = bundle(patient, patient.clinician, records)
-    with atomic(duplicate=patients.DUPLICATE):
+    with atomic(duplicate=exports.NOT_RECORDED):
         audit.record_export(actor=actor, via=via, entity_type="patient", file_format="fhir", filters={},
                             rows=1 + len(records), patient_id=patient.id)
     return result
