@@ -41,7 +41,7 @@ def install(engine: Engine, mode: str) -> None:
 
 def _mode(session: Session) -> str:
     bind = session.get_bind()
-    return _modes.get(bind.engine if hasattr(bind, "engine") else bind, "off")
+    return _modes.get(bind if isinstance(bind, Engine) else bind.engine, "off")
 
 
 def _changed(session: Session) -> list[str]:

@@ -3,7 +3,6 @@ from flask import render_template
 
 from healthpal.domain import channels, clock, patients, printouts
 from healthpal.web import bp, charts, me
-from healthpal.web.patients import GENDERS
 
 VIA = channels.PORTAL
 
@@ -16,7 +15,7 @@ def _printed_at() -> str:
 def patient_print(patient_id: int):
     """The patient's details, assessment history and score trends."""
     patient, history = printouts.patient_summary(actor=me(), via=VIA, patient_id=patient_id)
-    return render_template("print/patient.html", patient=patient, age=patients.age(patient), genders=GENDERS,
+    return render_template("print/patient.html", patient=patient, age=patients.age(patient),
                            history=history, charts=charts.trends(history), kind="", printed_at=_printed_at())
 
 
@@ -25,4 +24,4 @@ def assessment_print(assessment_id: int):
     """The assessment with every round."""
     assessment = printouts.assessment(actor=me(), via=VIA, assessment_id=assessment_id)
     return render_template("print/assessment.html", assessment=assessment, patient=assessment.patient,
-                           genders=GENDERS, printed_at=_printed_at())
+                           printed_at=_printed_at())
