@@ -18,8 +18,7 @@ def csv(export: exports.Export) -> Response:
 
 def fhir_json(bundle: dict, filename: str | None = None) -> Response:
     """A FHIR Bundle as `application/fhir+json`; with `filename`, as an attachment of that name."""
-    response = current_app.json.response(bundle)
-    response.mimetype = fhir.MEDIA_TYPE
+    response = Response(current_app.json.dumps(bundle), mimetype=fhir.MEDIA_TYPE)
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

@@ -60,7 +60,7 @@ def patients_csv(*, actor: User, via: str, text: str | None = None, gender: str 
                  ordering: str | None = None) -> Export:
     """The patient list (search, gender, ordering as in `patients.listing`) as CSV."""
     stmt = patients.listing(actor=actor, via=via, text=text, gender=gender, ordering=ordering)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     _record(actor, via, "patient", {"search": text, "gender": gender, "ordering": ordering}, total, None)
     today = clock.today()
 

@@ -20,6 +20,7 @@ import uuid
 from sqlalchemy.orm import selectinload
 
 from healthpal.domain import assessments, audit, clock, exports, patients
+from healthpal.domain.exceptions import NotFound
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, User
@@ -54,7 +55,7 @@ def patient_resource(patient: Patient) -> dict:
 
 
 def practitioner_resource(clinician: User) -> dict:
-    name = {"text": clinician.display_name}
+    name: dict[str, str | list[str]] = {"text": clinician.display_name}
     if clinician.last_name:
         name["family"] = clinician.last_name
     if clinician.first_name:
@@ -114,6 +115,8 @@ def export(*, actor: User, via: str, patient_id: int) -> dict:
     """One visible patient's whole record as a Bundle (oldest assessment first), recorded in the
     audit trail as one export of that patient (rows: the patient and its assessments)."""
     patient = patients.get(actor=actor, via=via, patient_id=patient_id)
+    if patient.clinician is None:  # unassigned patients are seen only in the admin panel, which has no FHIR export
+        raise NotFound("Not found.")
     records = list(db.session.scalars(
         assessments.listing(actor=actor, via=via, filters={"patient": patient.id}, ordering="date")
         .options(selectinload(Assessment.rounds))
