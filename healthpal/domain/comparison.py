@@ -78,7 +78,7 @@ def compare(*, actor: User, via: str, patient_id: int, first_id: int, second_id:
         raise Invalid({"second": [SAME_TYPE]})
     earlier, later = sorted(chosen, key=lambda a: (a.date, a.id))
     comparison = align(earlier, later)
-    with atomic(duplicate=assessments.DUPLICATE):
+    with atomic():
         for assessment in chosen:
             audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
     return comparison

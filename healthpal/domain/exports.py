@@ -27,7 +27,6 @@ BATCH = 500  # rows fetched (and held) at a time
 PATIENT_COLUMNS = ("id", "full_name", "gender", "birthdate", "age", "phone", "address", "created_at", "updated_at")
 ASSESSMENT_COLUMNS = ("id", "patient", "patient_name", "type", "date", "score", "created_at", "updated_at")
 MEDIA_TYPE = "text/csv; charset=utf-8"
-NOT_RECORDED = "The export could not be recorded; try again."
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def _given(filters: dict) -> dict:
 
 
 def _record(actor: User, via: str, entity_type: str, filters: dict, rows: int, patient_id: int | None) -> None:
-    with atomic(duplicate=NOT_RECORDED):
+    with atomic():
         audit.record_export(actor=actor, via=via, entity_type=entity_type, file_format="csv",
                             filters=_given(filters), rows=rows, patient_id=patient_id)
 

@@ -19,7 +19,7 @@ import uuid
 
 from sqlalchemy.orm import selectinload
 
-from healthpal.domain import assessments, audit, clock, exports, patients
+from healthpal.domain import assessments, audit, clock, patients
 from healthpal.domain.exceptions import NotFound
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
@@ -122,7 +122,7 @@ def export(*, actor: User, via: str, patient_id: int) -> dict:
         .options(selectinload(Assessment.rounds))
     ))
     result = bundle(patient, patient.clinician, records)
-    with atomic(duplicate=exports.NOT_RECORDED):
+    with atomic():
         audit.record_export(actor=actor, via=via, entity_type="patient", file_format="fhir", filters={},
                             rows=1 + len(records), patient_id=patient.id)
     return result
