@@ -59,7 +59,7 @@ def _commit() -> None:
     try:
         db.session.commit()
     except DBAPIError as error:
-        if error.connection_invalidated:
+        if error.connection_invalidated and error.statement is None:   # lost in COMMIT itself, not in a flush
             raise OutcomeUnknown() from error
         raise
     finally:

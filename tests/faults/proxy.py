@@ -6,8 +6,9 @@ the upstream address, until told to:
 - `drop_all()`  close every open connection at once (a database restart, a failover);
 - `refuse()`    refuse new connections (nothing listens on the port) until `accept()`;
 - `stall()`     keep every connection open but forward nothing, either way, until `resume()`;
-- `trip(pattern, action)`  the first time a client message containing `pattern` passes, "drop"
-                that connection just after forwarding the message, or "stall" all traffic.
+- `trip(pattern, action, after=None)`  the first time a client message containing `pattern` passes
+                (after one containing `after`, if given), "drop" that connection just after
+                forwarding the message, or "stall" all traffic.
 """
 import socket
 import threading
@@ -38,7 +39,7 @@ class TcpProxy:
         self.lock = threading.Lock()
         self.flowing = threading.Event()
         self.flowing.set()
-        self.tripwire: tuple[bytes, str] | None = None
+        self.tripwire: tuple[bytes, str, bytes | None] | None = None
         self.stopped = False
 
     @property
@@ -79,9 +80,9 @@ class TcpProxy:
     def resume(self) -> None:
         self.flowing.set()
 
-    def trip(self, pattern: bytes, action: str) -> None:
+    def trip(self, pattern: bytes, action: str, after: bytes | None = None) -> None:
         assert action in ("drop", "stall")
-        self.tripwire = (pattern, action)
+        self.tripwire = (pattern, action, after)
 
     def stop(self) -> None:
         self.stopped = True
@@ -127,9 +128,16 @@ class TcpProxy:
 
     def _tripped(self, data: bytes) -> str | None:
         wire = self.tripwire
-        if wire is None or wire[0] not in data:
+        if wire is None:
+            return None
+        pattern, action, after = wire
+        if after is not None:
+            if after in data:
+                self.tripwire = (pattern, action, None)
+            return None
+        if pattern not in data:
             return None
         self.tripwire = None
-        if wire[1] == "stall":
+        if action == "stall":
             self.stall()
-        return wire[1]
+        return action

@@ -73,7 +73,7 @@ def test_a_connection_closed_under_a_request_before_it_committed_costs_a_retry_n
     assert api.get(f"/api/patients/{patient.id}/").json["phone"] == "5550000001"
     pg_proxy.trip(b"UPDATE patients", "drop")
     answer = api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"})
-    assert (answer.status_code, answer.json["phone"]) == (200, "5550000002")
+    assert (answer.status_code, answer.json.get("phone")) == (200, "5550000002"), answer.json
     assert db.session.scalars(select(AuditEvent.changes).filter_by(entity_type="patient", action="update")).all() == [
         {"phone": ["5550000001", "5550000002"]}]
 
@@ -110,9 +110,9 @@ def test_a_stalled_database_gets_503_within_the_timeouts(clients, pg_proxy, prox
     assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
     assert seconds <= FAST_TIMEOUTS["DATABASE_STATEMENT_TIMEOUT"] + 1
     queued, seconds = timed(lambda: api.get("/api/patients/"), limit=10, proxy=pg_proxy)
-    assert queued.status_code == 503 and seconds < 0.5        # no second wait right after one in vain
+    assert queued.status_code == 503 and seconds < 1.5    # not a second wait (ping 1 s + connect 1 s) after one in vain
     healthz, seconds = timed(lambda: proxied_app.test_client().get("/healthz"), limit=2, proxy=pg_proxy)
-    assert healthz.status_code == 200 and seconds < 1
+    assert healthz.status_code == 200 and seconds < 1.5
     pg_proxy.resume()
     time.sleep(database.BACKOFF_SECONDS)
     assert api.get("/api/patients/").status_code == 200
@@ -123,12 +123,12 @@ def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_prox
     neither the API nor the portal may say that nothing was changed."""
     api, portal, _ = clients
     patient = factories.make_patient(clinician, phone="5550000001")
-    pg_proxy.trip(b"COMMIT", "drop")
+    pg_proxy.trip(b"COMMIT", "drop", after=b"UPDATE patients")
     answer = api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"})
     assert answer.status_code == 503
     assert answer.json == {"detail": OUTCOME_UNKNOWN, "code": "outcome_unknown"}
     assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000002"
-    pg_proxy.trip(b"COMMIT", "drop")
+    pg_proxy.trip(b"COMMIT", "drop", after=b"UPDATE patients")
     page = portal.post(f"/patients/{patient.id}/edit", data={
         "full_name": patient.full_name, "gender": "f", "birthdate": "1980-05-17", "phone": "5550000003",
         "address": patient.address or ""})
