@@ -77,7 +77,8 @@ def test_racing_round_replacements_end_as_one_list_never_a_false_duplicate(race,
     assessment = factories.make_assessment(patient)
     path = f"/api/assessments/{assessment.id}/"
     lists = [[{"question": f"Q{n}?", "answer": "A"}, {"question": "Shared?", "answer": str(n)}] for n in range(4)]
-    responses = race(*[lambda qna=qna: http.put(path, json=assessment_data(patient.id, date="2024-01-15",
+    patient_id = patient.id        # read here: the threads must not share this test's session (or its connection)
+    responses = race(*[lambda qna=qna: http.put(path, json=assessment_data(patient_id, date="2024-01-15",
                                                                            qna_rounds=qna)) for qna in lists])
     assert [(r.status_code, r.json["qna_rounds"]) for r in responses] == [(200, qna) for qna in lists]
     stored = db.session.get(Assessment, assessment.id)

@@ -119,15 +119,14 @@ def test_a_stalled_database_gets_503_within_the_timeouts(clients, pg_proxy, prox
 
 
 def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_proxy, clinician):
-    """COMMIT reached the server, its answer never came back: the change is in fact saved, so
-    neither the API nor the portal may say that nothing was changed."""
+    """The connection goes as COMMIT is sent: the change may or may not be saved (the server may
+    not even have read the COMMIT), so neither the API nor the portal may say that nothing was changed."""
     api, portal, _ = clients
     patient = factories.make_patient(clinician, phone="5550000001")
     pg_proxy.trip(b"COMMIT", "drop", after=b"UPDATE patients")
     answer = api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"})
     assert answer.status_code == 503
     assert answer.json == {"detail": OUTCOME_UNKNOWN, "code": "outcome_unknown"}
-    assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000002"
     pg_proxy.trip(b"COMMIT", "drop", after=b"UPDATE patients")
     page = portal.post(f"/patients/{patient.id}/edit", data={
         "full_name": patient.full_name, "gender": "f", "birthdate": "1980-05-17", "phone": "5550000003",
@@ -135,7 +134,6 @@ def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_prox
     text_shown = unescape(page.get_data(as_text=True))
     assert page.status_code == 503
     assert "We can't tell whether that was saved" in text_shown and "nothing was" not in text_shown
-    assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000003"
 
 
 def test_a_row_lock_held_elsewhere_gets_503_at_the_lock_timeout(another_app, postgresql, clinician):
