@@ -25,10 +25,13 @@ BAD_DATE = "Enter a valid date."
 
 
 def visible(actor: User, via: str) -> Select:
-    """SELECT of the assessments of the patients `actor` may see."""
-    stmt = select(Assessment).join(Assessment.patient)
+    """SELECT of the assessments of the patients `actor` may see.
+
+    An assessment carries its patient's clinician, so this reads the clinician's own rows only.
+    """
+    stmt = select(Assessment)
     if not patients.sees_everything(actor, via):
-        stmt = stmt.where(Patient.clinician_id == actor.id)
+        stmt = stmt.where(Assessment.clinician_id == actor.id)
     return stmt
 
 
@@ -79,7 +82,7 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
            page: int | str = 1, page_size: int = 20) -> Page:
     """A page of visible assessments, rounds loaded in one extra query."""
     filters = filters or {}
-    stmt = visible(actor, via).options(selectinload(Assessment.rounds))
+    stmt = visible(actor, via)
     if "type" in filters:
         kind = filters["type"]
         stmt = stmt.where(Assessment.type == kind if "\x00" not in kind else false())
@@ -93,7 +96,7 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
         patient_id = filters["patient"]
         stmt = stmt.where(Assessment.patient_id == patient_id if rules.is_id(patient_id) else false())
     stmt = stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
-    return paginate(stmt, number=page, size=page_size)
+    return paginate(stmt, number=page, size=page_size, options=(selectinload(Assessment.rounds),))
 
 
 def types_used(*, actor: User, via: str) -> list[str]:
@@ -172,7 +175,8 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
     with atomic(duplicate=DUPLICATE):
         _check_unique(cleaned["patient"], cleaned["date"], cleaned["type"], None)
         assessment = Assessment(
-            patient=cleaned["patient"], type=cleaned["type"], date=cleaned["date"], score=cleaned["score"],
+            patient=cleaned["patient"], clinician_id=cleaned["patient"].clinician_id,
+            type=cleaned["type"], date=cleaned["date"], score=cleaned["score"],
             rounds=_rounds(cleaned["qna_rounds"]),
         )
         db.session.add(assessment)
@@ -195,6 +199,7 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         for name in ("patient", "type", "date", "score"):
             if name in cleaned:
                 setattr(assessment, name, cleaned[name])
+        assessment.clinician_id = assessment.patient.clinician_id
         if "qna_rounds" in cleaned and before["qna_rounds"] != [list(p) for p in cleaned["qna_rounds"]]:
             assessment.rounds.clear()
             db.session.flush()
