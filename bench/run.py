@@ -39,7 +39,9 @@ from urllib.request import HTTPCookieProcessor, build_opener, urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TOOLS = ROOT.parent / "shared" / "tools"
+# ../shared/tools beside the repository (or beside the folder of worktrees that holds this one).
+TOOLS = next((folder for folder in (ROOT.parent / "shared" / "tools", ROOT.parent.parent / "shared" / "tools")
+              if (folder / "loadgen.py").is_file()), ROOT.parent / "shared" / "tools")
 DEFAULT_URL = "postgresql://healthpal:healthpal@127.0.0.1:5432/healthpal_bench"
 BENCH_TYPE = "Bench"  # created assessments' type begins with it; they are removed at the end
 ROUNDS = [{"question": f"Question {n} of ${{seq}}?", "answer": f"Answer {n}"} for n in range(5)]
@@ -319,7 +321,7 @@ def inspect_in_process(app, plan: list[dict], facts: dict, cookies: dict, token:
     from healthpal.extensions import db
 
     counts, verdicts = {}, {}
-    client = app.test_client()
+    client = app.test_client(use_cookies=False)  # the sessions' cookies go in as headers
     with app.app_context():
         seen = []
 
@@ -337,9 +339,10 @@ def inspect_in_process(app, plan: list[dict], facts: dict, cookies: dict, token:
                 body = login if scenario.get("body") == "__LOGIN__" else scenario.get("body")
                 db.session.remove()
                 seen.clear()
-                response = client.open(expanded(scenario["path"], facts), method=scenario.get("method", "GET"),
-                                       headers=headers, data=expanded(body, facts) if body else None,
-                                       content_type="application/json" if body else None)
+                with app.app_context():  # a fresh `g` per request, as under a server
+                    response = client.open(expanded(scenario["path"], facts), method=scenario.get("method", "GET"),
+                                           headers=headers, data=expanded(body, facts) if body else None,
+                                           content_type="application/json" if body else None)
                 if response.status_code not in scenario.get("expect", [200]):
                     sys.exit(f"{scenario['name']}: HTTP {response.status_code} {response.get_data(as_text=True)[:300]}")
                 counts[scenario["name"]] = len(seen)
@@ -434,11 +437,12 @@ def main() -> None:
     from healthpal import create_app
 
     app = create_app()
+    app.app_context().push()  # for db.engine below; requests get their own contexts
     facts = dataset_facts(app, args.username)
     from bench import plans
     from healthpal.extensions import db
 
-    with app.app_context(), db.engine.connect() as connection:
+    with db.engine.connect() as connection:
         facts["own"] = plans.own_rows(connection, facts["clinician"])
     db.engine.dispose()
     plan = scenarios(facts)
@@ -487,7 +491,7 @@ def main() -> None:
             stack.close()
             from sqlalchemy import text
 
-            with app.app_context(), db.engine.begin() as connection:
+            with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA IF EXISTS perf_scratch CASCADE"))
     removed = remove_created(app)
     for result in results:

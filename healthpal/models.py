@@ -79,6 +79,7 @@ class Patient(Timestamps, db.Model):
         Index("ix_patients_clinician_created_at", "clinician_id", "created_at", "id"),
         Index("ix_patients_clinician_gender", "clinician_id", "gender"),
         Index("ix_patients_clinician_phone", "clinician_id", "phone"),
+        Index("ix_patients_full_name_id", "full_name", "id"),  # the admin's list of every patient, by name
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,8 @@ the list reads the indexes below, which begin with it. The composite foreign key
 (patient_id, clinician_id) → patients (id, clinician_id) keeps the copy right: ON UPDATE CASCADE
 carries a patient's reassignment (or unassignment, when its clinician is deleted) to its
 assessments. `ix_assessments_patient_type_date` goes: the unique (patient_id, date, type) serves
-the same lookups.
+the same lookups. `ix_patients_full_name_id` serves the admin's list of every patient by name
+(it sorted the whole table by the names' collation for each page).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ PATIENT_NAME = sa.Column('full_name', sa.String(length=255, collation='und-x-icu
 def upgrade():
     with op.batch_alter_table('patients', schema=None, reflect_args=[PATIENT_NAME]) as batch_op:
         batch_op.create_unique_constraint('uq_patients_id_clinician_id', ['id', 'clinician_id'])
+        batch_op.create_index('ix_patients_full_name_id', ['full_name', 'id'], unique=False)
     with op.batch_alter_table('assessments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('clinician_id', sa.Integer(), nullable=True))
     op.execute('UPDATE assessments SET clinician_id = '
@@ -57,4 +59,5 @@ def downgrade():
         batch_op.drop_constraint('fk_assessments_patient_clinician', type_='foreignkey')
         batch_op.drop_column('clinician_id')
     with op.batch_alter_table('patients', schema=None, reflect_args=[PATIENT_NAME]) as batch_op:
+        batch_op.drop_index('ix_patients_full_name_id')
         batch_op.drop_constraint('uq_patients_id_clinician_id', type_='unique')
