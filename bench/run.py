@@ -1,10 +1,12 @@
 """Benchmark Healthpal under gunicorn against the seeded dataset, beside the bare ceilings (not a test).
 
     python bench/run.py [--database-url URL] [--seed] [--only NAME,NAME] [--duration 15]
+    python bench/run.py --flatness big100,clin001,big10000 --no-ceilings
 
 What it does, starting and stopping everything it needs:
 1. Checks that the database (default: `healthpal_bench` on 127.0.0.1) holds the dataset of
-   bench/seed.py; with `--seed`, creates and seeds it when it is missing or empty.
+   bench/seed.py; with `--seed`, creates and seeds it when it is missing or empty (the default set,
+   plus clinicians with 100 and 10,000 patients and 1,000,000 audit events).
 2. In this process, sends one request of each scenario through the app to count its SQL statements,
    and prints the EXPLAIN (ANALYZE, BUFFERS) plan of each statement of each list, with a line saying
    whether a big table is scanned in full or walked beyond the clinician's own rows.
@@ -17,6 +19,8 @@ What it does, starting and stopping everything it needs:
    INSERT and COMMIT.
 5. Prints a table (req/s, p50/p90/p99, SQL statements per request, fraction of the matching
    ceiling, worker memory) and the same as JSON lines; removes the assessments it created.
+With `--flatness`, step 3 runs the lists and detail reads as each clinician in turn, and a last
+table compares their p50s with the first clinician's.
 """
 import argparse
 import json
@@ -46,6 +50,8 @@ DEFAULT_URL = "postgresql://healthpal:healthpal@127.0.0.1:5432/healthpal_bench"
 BENCH_TYPE = "Bench"  # created assessments' type begins with it; they are removed at the end
 ROUNDS = [{"question": f"Question {n} of ${{seq}}?", "answer": f"Answer {n}"} for n in range(5)]
 PRODUCTION_COMMAND = ["--workers", "3"]  # README, "Deployment": gunicorn -w 3 … wsgi:app
+FLAT = ("api patients page_size=100", "api patient detail", "api assessments page_size=100", "api assessments filtered",
+        "api assessment detail", "portal patients page", "portal patient page")
 
 
 def arguments():
@@ -59,6 +65,9 @@ def arguments():
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per scenario, after the warm-up")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--only", help="comma-separated scenario names (default: all)")
+    parser.add_argument("--flatness", metavar="USER,USER,...",
+                        help="run the lists and details as each of these clinicians in turn (smallest first) and "
+                             "compare their p50s, e.g. big100,clin001,big10000")
     parser.add_argument("--no-ceilings", action="store_true")
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--config", help="gunicorn config file (default: deploy/gunicorn.conf.py if it exists)")
@@ -106,7 +115,8 @@ def ensure_dataset(args) -> None:
         server.dispose()
     env = {**os.environ, "DATABASE_URL": args.database_url}
     subprocess.run([sys.executable, str(ROOT / "bench" / "seed.py"), "--password", args.password,
-                    "--audit-rows", "1000000"], env=env, check=True)
+                    "--big-clinician", "100", "--big-clinician", "10000", "--audit-rows", "1000000"],
+                   env=env, check=True)
 
 
 def dataset_facts(app, username: str) -> dict:
@@ -177,9 +187,9 @@ def scenarios(facts: dict) -> list[dict]:
         {"name": "admin assessments list", "path": "/admin/assessment/", "session": "admin", "list": True,
          "ceiling": read},
         {"name": "admin audit list", "path": "/admin/audit/", "session": "admin", "list": True, "ceiling": read},
-        {"name": "api create assessment, 5 rounds", "method": "POST", "path": "/api/assessments/",
+        {"name": "api create assessment 5 rounds", "method": "POST", "path": "/api/assessments/",
          "body": body["create"], "expect": [201], "ceiling": write},
-        {"name": "api update assessment, 5 rounds", "method": "PATCH", "path": f"/api/assessments/{assessment}/",
+        {"name": "api update assessment 5 rounds", "method": "PATCH", "path": f"/api/assessments/{assessment}/",
          "body": body["update"], "ceiling": write},
         {"name": "api login", "method": "POST", "path": "/api/auth/login/", "auth": False, "ceiling": read,
          "body": "__LOGIN__"},
@@ -244,7 +254,7 @@ def gunicorn_command(args, port: int, app: str, *extra: str) -> list[str]:
     config = args.config or (str(ROOT / "deploy" / "gunicorn.conf.py")
                              if (ROOT / "deploy" / "gunicorn.conf.py").is_file() else None)
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
-    command += ["--config", config] if config else PRODUCTION_COMMAND
+    command += ["--config", config] if config else PRODUCTION_COMMAND if args.workers is None else []
     for flag, value in (("--workers", args.workers), ("--worker-class", args.worker_class),
                         ("--threads", args.threads)):
         if value is not None:
@@ -377,9 +387,9 @@ def explain_all(scenario: dict, captured, facts: dict) -> list[str]:
 
 # --- load ------------------------------------------------------------------------------------------
 
-def drive(args, base: str, plan: list[dict], cookies: dict, workdir: Path, login_path: str | None = None):
-    """Run the scenarios with loadgen.py; yield each result as it comes."""
-    login_body = json.dumps({"username": args.username, "password": args.password})
+def drive(args, base: str, plan: list[dict], cookies: dict, workdir: Path, username: str | None):
+    """Run the scenarios with loadgen.py (signed in to the API as `username`, if any); yield each result."""
+    login_body = json.dumps({"username": username, "password": args.password})
     items = []
     for scenario in plan:
         item = {"name": scenario["name"], "method": scenario.get("method", "GET"), "path": scenario["path"],
@@ -394,8 +404,8 @@ def drive(args, base: str, plan: list[dict], cookies: dict, workdir: Path, login
     command = [sys.executable, str(Path(args.tools) / "loadgen.py"), "--base", base, "--scenarios-file", str(spec),
                "--concurrency", str(args.concurrency), "--duration", str(args.duration),
                "--warmup", str(args.warmup)]
-    if login_path:
-        command += ["--login-path", login_path, "--username", args.username, "--password", args.password]
+    if username:
+        command += ["--login-path", "/api/auth/login/", "--username", username, "--password", args.password]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as loadgen:
         for line in loadgen.stdout:
             yield json.loads(line)
@@ -419,6 +429,29 @@ def table(results: list[dict], ceilings: dict) -> str:
     return "\n".join(lines)
 
 
+def chosen(plan: list[dict], args) -> list[dict]:
+    if args.only:
+        wanted = {name.strip() for name in args.only.split(",")}
+        return [s for s in plan if s["name"] in wanted]
+    if args.flatness:
+        return [s for s in plan if s["name"] in FLAT]
+    return plan
+
+
+def flatness_table(results: list[dict], users: list[str], facts: dict) -> str:
+    """p50 of each list and detail per clinician, and its ratio to the first (smallest) clinician's."""
+    p50 = {(r["username"], r["scenario"]): r["p50_ms"] for r in results}
+    header = f"{'scenario':<34}" + "".join(f"{u + ' (' + format(facts[u]['patients'], ',') + ')':>24}" for u in users)
+    lines = [header]
+    for name in FLAT:
+        if (users[0], name) not in p50:
+            continue
+        base = p50[(users[0], name)]
+        cells = [f"{p50[(u, name)]:8.1f} ms ×{p50[(u, name)] / base:4.2f}" for u in users if (u, name) in p50]
+        lines.append(f"{name:<34}" + "".join(f"{c:>24}" for c in cells))
+    return "\n".join(lines)
+
+
 def main() -> None:
     args = arguments()
     for tool in ("loadgen.py", "ceiling.py"):
@@ -426,6 +459,7 @@ def main() -> None:
             sys.exit(f"no {tool} in {args.tools} (pass --tools)")
     began = time.time()
     ensure_dataset(args)
+    users = [u.strip() for u in args.flatness.split(",")] if args.flatness else [args.username]
     workdir = Path(tempfile.mkdtemp(prefix="healthpal-bench-"))
     redis_port, app_port, ceiling_port = free_port(), free_port(), free_port()
     storage = f"redis://127.0.0.1:{redis_port}/0" if shutil.which("redis-server") else "memory://"
@@ -434,21 +468,19 @@ def main() -> None:
            "RATELIMIT_STORAGE_URI": storage, "HEALTHPAL_TRUSTED_PROXIES": "0"}
     env.pop("SESSION_COOKIE_SECURE", None)
     os.environ.update(env)
+    from sqlalchemy import text
+
+    from bench import plans
     from healthpal import create_app
+    from healthpal.extensions import db
 
     app = create_app()
     app.app_context().push()  # for db.engine below; requests get their own contexts
-    facts = dataset_facts(app, args.username)
-    from bench import plans
-    from healthpal.extensions import db
-
+    facts = {username: dataset_facts(app, username) for username in users}
     with db.engine.connect() as connection:
-        facts["own"] = plans.own_rows(connection, facts["clinician"])
+        for username in users:
+            facts[username]["own"] = plans.own_rows(connection, facts[username]["clinician"])
     db.engine.dispose()
-    plan = scenarios(facts)
-    if args.only:
-        wanted = {name.strip() for name in args.only.split(",")}
-        plan = [s for s in plan if s["name"] in wanted]
     results, ceilings = [], {}
     with ExitStack() as stack:
         if storage.startswith("redis"):
@@ -456,41 +488,43 @@ def main() -> None:
                                          "--save", "", "--appendonly", "no"], log=workdir / "redis.log"))
         base = f"http://127.0.0.1:{app_port}"
         log = workdir / "gunicorn.log"
-        server = stack.enter_context(process(gunicorn_command(args, app_port, "wsgi:app"), env=env, cwd=ROOT, log=log))
+        command = gunicorn_command(args, app_port, "wsgi:app", "--chdir", str(ROOT))
+        server = stack.enter_context(process(command, env=env, cwd=ROOT, log=log))
         wait_for(base + "/login", server, log)
-        cookies = {"clinician": portal_cookie(base, args.username, args.password),
-                   "admin": portal_cookie(base, args.admin, args.password)}
-        token = api_token(app.test_client(), args.username, args.password)
-        login = json.dumps({"username": args.username, "password": args.password})
-        counts, verdicts = inspect_in_process(app, plan, facts, cookies, token, login, not args.no_plans)
-        db.engine.dispose()
+        admin_cookie = portal_cookie(base, args.admin, args.password)
         memory = MemoryWatch(server.pid)
         memory.start()
-        print(f"\n=== load: {len(plan)} scenarios, {args.concurrency} connections, {args.warmup:g} s warm-up + "
-              f"{args.duration:g} s each; gunicorn {settings_used(args)}", flush=True)
-        for result in drive(args, base, plan, cookies, workdir, "/api/auth/login/"):
-            scenario = next(s for s in plan if s["name"] == result["scenario"])
-            result |= {"sql_per_request": counts.get(result["scenario"]), "ceiling": scenario["ceiling"],
-                       "plan": verdicts.get(result["scenario"])}
-            results.append(result)
-            show(result)
+        for username in users:
+            plan = chosen(scenarios(facts[username]), args)
+            cookies = {"clinician": portal_cookie(base, username, args.password), "admin": admin_cookie}
+            token = api_token(app.test_client(), username, args.password)
+            login = json.dumps({"username": username, "password": args.password})
+            counts, verdicts = inspect_in_process(app, plan, facts[username], cookies, token, login,
+                                                  not args.no_plans)
+            db.engine.dispose()
+            print(f"\n=== load as {username}: {len(plan)} scenarios, {args.concurrency} connections, "
+                  f"{args.warmup:g} s warm-up + {args.duration:g} s each; gunicorn {settings_used(args)}", flush=True)
+            for result in drive(args, base, plan, cookies, workdir, username):
+                scenario = next(s for s in plan if s["name"] == result["scenario"])
+                result |= {"username": username, "sql_per_request": counts.get(result["scenario"]),
+                           "ceiling": scenario["ceiling"], "plan": verdicts.get(result["scenario"])}
+                results.append(result)
+                show(result)
         memory.stopping.set()
         stack.close()
         if not args.no_ceilings:
-            ceiling_env = {**env, "DATABASE_URL": args.database_url}
             ceiling_log = workdir / "ceiling.log"
             command = gunicorn_command(args, ceiling_port, "ceiling:app", "--chdir", str(Path(args.tools)))
-            ceiling = stack.enter_context(process(command, env=ceiling_env, cwd=args.tools, log=ceiling_log))
+            ceiling = stack.enter_context(process(command, env=env, cwd=args.tools, log=ceiling_log))
             wait_for(f"http://127.0.0.1:{ceiling_port}/hello", ceiling, ceiling_log)
             print("\n=== ceilings (bare Flask, same gunicorn settings)", flush=True)
-            for result in drive(args, f"http://127.0.0.1:{ceiling_port}", ceiling_scenarios(facts), {}, workdir):
+            for result in drive(args, f"http://127.0.0.1:{ceiling_port}", ceiling_scenarios(facts[users[0]]), {},
+                                workdir, None):
                 ceilings[result["scenario"]] = result["rps"]
                 result["kind"] = "ceiling"
                 results.append(result)
                 show(result)
             stack.close()
-            from sqlalchemy import text
-
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA IF EXISTS perf_scratch CASCADE"))
     removed = remove_created(app)
@@ -499,13 +533,18 @@ def main() -> None:
             result["fraction_of_ceiling"] = round(result["rps"] / ceilings[result["ceiling"]], 3)
         result["worker_peak_rss_mb"] = round(memory.peak, 1)
     load = os.getloadavg()
-    print(f"\n=== results ({facts['totals']['patients']:,} patients, {facts['totals']['assessments']:,} assessments, "
-          f"{facts['totals']['audit_events']:,} audit events; {args.username}: {facts['patients']:,} patients, "
-          f"{facts['assessments']:,} assessments)")
+    totals = facts[users[0]]["totals"]
+    print(f"\n=== results ({totals['patients']:,} patients, {totals['assessments']:,} assessments, "
+          f"{totals['audit_events']:,} audit events; "
+          + ", ".join(f"{u}: {facts[u]['patients']:,} patients, {facts[u]['assessments']:,} assessments"
+                      for u in users) + ")")
     print(f"gunicorn {settings_used(args)}; {os.cpu_count()} CPUs; load average {load[0]:.2f} {load[1]:.2f} "
           f"{load[2]:.2f}; worker peak RSS {memory.peak:.0f} MB; {removed:,} benchmark assessments removed; "
           f"{time.time() - began:.0f} s in all")
     print(table([r for r in results if r.get("kind") != "ceiling"], ceilings))
+    if args.flatness:
+        print("\n=== flatness: p50 per clinician, and its ratio to the first one's\n"
+              + flatness_table(results, users, facts))
     print("\n=== JSON lines")
     lines = [json.dumps(r, ensure_ascii=False) for r in results]
     print("\n".join(lines))
