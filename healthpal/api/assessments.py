@@ -19,7 +19,8 @@ def assessment_list():
 
 @route("/assessments/", methods=["POST"])
 def assessment_create():
-    assessment = assessments.create(actor=get_current_user(), via=channels.API, data=body.json_object())
+    with loaded_after_commit():
+        assessment = assessments.create(actor=get_current_user(), via=channels.API, data=body.json_object())
     return serializers.assessment(assessment), 201
 
 
@@ -32,8 +33,9 @@ def assessment_detail(assessment_id: int):
 
 @route("/assessments/<id:assessment_id>/", methods=["PUT", "PATCH"])
 def assessment_update(assessment_id: int):
-    assessment = assessments.update(actor=get_current_user(), via=channels.API, assessment_id=assessment_id,
-                                    data=body.json_object(), partial=request.method == "PATCH")
+    with loaded_after_commit():
+        assessment = assessments.update(actor=get_current_user(), via=channels.API, assessment_id=assessment_id,
+                                        data=body.json_object(), partial=request.method == "PATCH")
     return serializers.assessment(assessment)
 
 

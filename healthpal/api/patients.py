@@ -19,7 +19,8 @@ def patient_list():
 
 @route("/patients/", methods=["POST"])
 def patient_create():
-    patient = patients.create(actor=get_current_user(), via=channels.API, data=body.json_object())
+    with loaded_after_commit():
+        patient = patients.create(actor=get_current_user(), via=channels.API, data=body.json_object())
     return serializers.patient(patient), 201
 
 
@@ -32,8 +33,9 @@ def patient_detail(patient_id: int):
 
 @route("/patients/<id:patient_id>/", methods=["PUT", "PATCH"])
 def patient_update(patient_id: int):
-    patient = patients.update(actor=get_current_user(), via=channels.API, patient_id=patient_id,
-                              data=body.json_object(), partial=request.method == "PATCH")
+    with loaded_after_commit():
+        patient = patients.update(actor=get_current_user(), via=channels.API, patient_id=patient_id,
+                                  data=body.json_object(), partial=request.method == "PATCH")
     return serializers.patient(patient)
 
 
