@@ -68,6 +68,8 @@ def arguments():
     parser.add_argument("--flatness", metavar="USER,USER,...",
                         help="run the lists and details as each of these clinicians in turn (smallest first) and "
                              "compare their p50s, e.g. big100,clin001,big10000")
+    parser.add_argument("--flatness-rounds", type=int, default=100,
+                        help="requests per clinician and scenario in the in-process flatness measurement")
     parser.add_argument("--no-ceilings", action="store_true")
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--config", help="gunicorn config file (default: deploy/gunicorn.conf.py if it exists)")
@@ -429,6 +431,33 @@ def table(results: list[dict], ceilings: dict) -> str:
     return "\n".join(lines)
 
 
+def interleaved_p50(app, users: list[str], facts: dict, sessions: dict, rounds: int) -> dict:
+    """Server-side time of one request (in process, one at a time) per clinician and list or
+    detail scenario: the clinicians take turns request by request, so that the machine's other
+    work slows them all alike. Returns {(username, scenario): p50 ms}."""
+    import statistics
+
+    client = app.test_client(use_cookies=False)
+    times: dict = {}
+    plans_by_user = {u: {s["name"]: s for s in scenarios(facts[u]) if s["name"] in FLAT} for u in users}
+    for name in FLAT:
+        for n in range(rounds):
+            for username in users:
+                scenario = plans_by_user[username][name]
+                path = re.sub(r"\$\{rand:(-?\d+):(-?\d+)\}",
+                              lambda m, n=n: str(int(m.group(1)) + n * 7919 % (int(m.group(2)) - int(m.group(1)) + 1)),
+                              scenario["path"])
+                headers = ({"Cookie": sessions[username]["cookie"]} if scenario.get("session")
+                           else {"Authorization": f"Bearer {sessions[username]['token']}"})
+                began = time.perf_counter()
+                with app.app_context():
+                    response = client.get(path, headers=headers)
+                times.setdefault((username, name), []).append((time.perf_counter() - began) * 1000)
+                if response.status_code != 200:
+                    sys.exit(f"{name} as {username}: HTTP {response.status_code}")
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
 def chosen(plan: list[dict], args) -> list[dict]:
     if args.only:
         wanted = {name.strip() for name in args.only.split(",")}
@@ -438,9 +467,8 @@ def chosen(plan: list[dict], args) -> list[dict]:
     return plan
 
 
-def flatness_table(results: list[dict], users: list[str], facts: dict) -> str:
+def flatness_table(p50: dict, users: list[str], facts: dict) -> str:
     """p50 of each list and detail per clinician, and its ratio to the first (smallest) clinician's."""
-    p50 = {(r["username"], r["scenario"]): r["p50_ms"] for r in results}
     header = f"{'scenario':<34}" + "".join(f"{u + ' (' + format(facts[u]['patients'], ',') + ')':>24}" for u in users)
     lines = [header]
     for name in FLAT:
@@ -492,12 +520,19 @@ def main() -> None:
         server = stack.enter_context(process(command, env=env, cwd=ROOT, log=log))
         wait_for(base + "/login", server, log)
         admin_cookie = portal_cookie(base, args.admin, args.password)
+        sessions = {u: {"cookie": portal_cookie(base, u, args.password),
+                        "token": api_token(app.test_client(), u, args.password)} for u in users}
+        if args.flatness:
+            print(f"\n=== flatness in process: {args.flatness_rounds} requests per clinician and scenario, "
+                  "the clinicians taking turns", flush=True)
+            interleaved = interleaved_p50(app, users, facts, sessions, args.flatness_rounds)
+            db.engine.dispose()
         memory = MemoryWatch(server.pid)
         memory.start()
         for username in users:
             plan = chosen(scenarios(facts[username]), args)
-            cookies = {"clinician": portal_cookie(base, username, args.password), "admin": admin_cookie}
-            token = api_token(app.test_client(), username, args.password)
+            cookies = {"clinician": sessions[username]["cookie"], "admin": admin_cookie}
+            token = sessions[username]["token"]
             login = json.dumps({"username": username, "password": args.password})
             counts, verdicts = inspect_in_process(app, plan, facts[username], cookies, token, login,
                                                   not args.no_plans)
@@ -543,8 +578,12 @@ def main() -> None:
           f"{time.time() - began:.0f} s in all")
     print(table([r for r in results if r.get("kind") != "ceiling"], ceilings))
     if args.flatness:
-        print("\n=== flatness: p50 per clinician, and its ratio to the first one's\n"
-              + flatness_table(results, users, facts))
+        print("\n=== flatness under load: p50 per clinician (measured one after the other), and its ratio to "
+              "the first one's\n"
+              + flatness_table({(r["username"], r["scenario"]): r["p50_ms"] for r in results if "username" in r},
+                               users, facts))
+        print("\n=== flatness in process: p50 of one request at a time, clinicians taking turns\n"
+              + flatness_table(interleaved, users, facts))
     print("\n=== JSON lines")
     lines = [json.dumps(r, ensure_ascii=False) for r in results]
     print("\n".join(lines))

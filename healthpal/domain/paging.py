@@ -76,7 +76,7 @@ def count(stmt: Select) -> int:
     """How many rows `stmt` selects. Counted apart from any page, so that the database answers it
     from the index that serves the list's filters (an index-only scan of the caller's own entries),
     instead of visiting every joined row as a `count(*) OVER ()` beside the page would."""
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
 def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = ()) -> Page:
