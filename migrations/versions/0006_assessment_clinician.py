@@ -1,7 +1,7 @@
 """assessment clinician: assessments carry their patient's clinician, with indexes per clinician
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 06:10:00
 
 A clinician's assessment list filtered on `patients.clinician_id` walked the global date index and
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
