@@ -415,9 +415,14 @@ def drive(args, base: str, plan: list[dict], cookies: dict, workdir: Path, usern
         sys.exit(f"loadgen failed with exit code {loadgen.returncode}")
 
 
+def figure(value, width: int, spec: str = ".1f") -> str:
+    """A number for the tables; "-" when a scenario finished no request to measure it by."""
+    return f"{value:>{width}{spec}}" if value is not None else f"{'-':>{width}}"
+
+
 def show(result: dict) -> None:
-    print(f"  {result['scenario']:<34} {result['rps']:>8.1f} req/s  p50 {result['p50_ms']:>7.1f}  "
-          f"p99 {result['p99_ms']:>7.1f} ms  errors {result['errors']}", flush=True)
+    print(f"  {result['scenario']:<34} {figure(result['rps'], 8)} req/s  p50 {figure(result['p50_ms'], 7)}  "
+          f"p99 {figure(result['p99_ms'], 7)} ms  errors {result['errors']}", flush=True)
 
 
 def table(results: list[dict], ceilings: dict) -> str:
@@ -425,9 +430,10 @@ def table(results: list[dict], ceilings: dict) -> str:
              f"{'errors':>6} {'of ceiling':>22}"]
     for r in results:
         ceiling = ceilings.get(r.get("ceiling"))
-        share = f"{r['rps'] / ceiling:6.1%} of {r['ceiling'][:12]}" if ceiling else ""
-        lines.append(f"{r['scenario']:<34} {r['rps']:>8.1f} {r['p50_ms']:>8.1f} {r['p90_ms']:>8.1f} "
-                     f"{r['p99_ms']:>8.1f} {r.get('sql_per_request', ''):>7} {r['errors']:>6} {share:>22}")
+        share = f"{r['rps'] / ceiling:6.1%} of {r['ceiling'][:12]}" if ceiling and r["rps"] is not None else ""
+        lines.append(f"{r['scenario']:<34} {figure(r['rps'], 8)} {figure(r['p50_ms'], 8)} {figure(r['p90_ms'], 8)} "
+                     f"{figure(r['p99_ms'], 8)} {figure(r.get('sql_per_request'), 7, 'd')} {r['errors']:>6} "
+                     f"{share:>22}")
     return "\n".join(lines)
 
 
@@ -564,7 +570,7 @@ def main() -> None:
                 connection.execute(text("DROP SCHEMA IF EXISTS perf_scratch CASCADE"))
     removed = remove_created(app)
     for result in results:
-        if result.get("ceiling") in ceilings:
+        if result.get("ceiling") in ceilings and result["rps"] is not None:
             result["fraction_of_ceiling"] = round(result["rps"] / ceilings[result["ceiling"]], 3)
         result["worker_peak_rss_mb"] = round(memory.peak, 1)
     load = os.getloadavg()
@@ -580,8 +586,8 @@ def main() -> None:
     if args.flatness:
         print("\n=== flatness under load: p50 per clinician (measured one after the other), and its ratio to "
               "the first one's\n"
-              + flatness_table({(r["username"], r["scenario"]): r["p50_ms"] for r in results if "username" in r},
-                               users, facts))
+              + flatness_table({(r["username"], r["scenario"]): r["p50_ms"] for r in results
+                                if "username" in r and r["p50_ms"] is not None}, users, facts))
         print("\n=== flatness in process: p50 of one request at a time, clinicians taking turns\n"
               + flatness_table(interleaved, users, facts))
     print("\n=== JSON lines")
