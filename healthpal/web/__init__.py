@@ -5,7 +5,7 @@ from werkzeug.exceptions import NotFound as PageNotFound
 
 from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import login_manager
-from healthpal.web import security
+from healthpal.web import security, sessions
 
 bp = Blueprint("web", __name__)
 PUBLIC_ENDPOINTS = {"web.login"}
@@ -21,12 +21,11 @@ from healthpal.web import account, assessments, auth, patients  # noqa: E402,F40
 
 @bp.before_request
 def require_sign_in():
-    """Every portal page but the sign-in needs a signed-in user; the session's idle clock restarts."""
+    """Every portal page but the sign-in needs a signed-in user."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
         return send_to_sign_in()
-    security.keep_session_alive()
     return None
 
 
@@ -56,4 +55,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     app.register_blueprint(bp)
+    sessions.init_app(app)
     security.init_app(app)
