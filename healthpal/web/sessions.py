@@ -23,13 +23,14 @@ _serializer = TaggedJSONSerializer()
 class ServerSession(CallbackDict, SessionMixin):
     """The session's contents, as loaded from its record (or empty for a new visitor)."""
 
-    def __init__(self, record: SessionRecord | None = None):
+    def __init__(self, record: SessionRecord | None = None, *, refused: bool = False):
         super().__init__(_serializer.loads(record.data) if record is not None and record.data else None)
         self.record_id = record.id if record is not None else None
         self.user: User | None = record.user if record is not None else None
         self.loaded = record.data if record is not None else ""
         self.last_used_at = record.last_used_at if record is not None else None
         self.renewed = False
+        self.refused = refused  # a cookie came that names no honoured session: it is deleted
 
     def renew(self) -> None:
         """Give this session a new id when the response goes out (its old record is ended), e.g.
@@ -52,7 +53,7 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         secret = request.cookies.get(self.get_cookie_name(app))
         record = sessions.honoured(kind=sessions.PORTAL, secret=secret, idle=idle_timeout(app)) if secret else None
-        return ServerSession(record)
+        return ServerSession(record, refused=secret is not None and record is None)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         data = _serializer.dumps(dict(session)) if session else ""
@@ -69,7 +70,7 @@ class ServerSessionInterface(SessionInterface):
             sessions.end(session.record_id)
         if session:
             self._start(app, session, data, response)
-        elif session.record_id is not None or self.get_cookie_name(app) in request.cookies:
+        elif session.record_id is not None or session.refused:
             response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
                                    path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
                                    samesite=self.get_cookie_samesite(app), httponly=self.get_cookie_httponly(app))

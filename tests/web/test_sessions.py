@@ -46,6 +46,12 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it(app, alice):
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
+def test_fetching_assets_leaves_the_session_alone(alice):
+    response = alice.get("/static/app.css")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert alice.get("/").status_code == 200
+
+
 def test_signing_in_issues_a_new_id(app, client, clinician):
     client.get("/login")                                                     # an anonymous session (CSRF, flashes)
     before = cookie_of(client)
