@@ -52,23 +52,29 @@ def forget_holders() -> None:
     g.pop(_HOLDERS, None)
 
 
+def _issued_by_us(claims: dict) -> bool:
+    """The claims name a user, their account key and a sign-in, as every token we issue does."""
+    sub = claims.get("sub")
+    return (isinstance(sub, str) and sub.isascii() and sub.isdigit()
+            and isinstance(claims.get(KEY), str) and isinstance(claims.get(SESSION), str))
+
+
 def _holder(claims: dict) -> tuple[User | None, SessionRecord | None]:
     """The token's account (None when deleted, deactivated or not the account the token was issued
     to) and its session record (None when the sign-in has ended): one query per token per request,
     a second only for a token no longer honoured."""
+    if not _issued_by_us(claims):
+        return None, None
     cache = g.setdefault(_HOLDERS, {})
-    key = (claims.get("sub"), claims.get("jti"))
+    key = (claims["sub"], claims.get("jti"))
     if key not in cache:
-        sub = claims.get("sub")
-        if not (isinstance(sub, str) and sub.isascii() and sub.isdigit()):
-            cache[key] = (None, None)
+        user_id = int(claims["sub"])
+        record = sessions.honoured(kind=sessions.APP, secret=claims[SESSION], user_id=user_id,
+                                   user_key=claims[KEY])
+        if record is not None:
+            cache[key] = (record.user, record)
         else:
-            record = sessions.honoured(kind=sessions.APP, secret=claims.get(SESSION), user_id=int(sub),
-                                       user_key=claims.get(KEY))
-            if record is not None:
-                cache[key] = (record.user, record)
-            else:
-                cache[key] = (users.account(user_id=int(sub), key=claims.get(KEY)), None)
+            cache[key] = (users.account(user_id=user_id, key=claims[KEY]), None)
     return cache[key]
 
 
@@ -77,10 +83,13 @@ def _active_user(claims: dict) -> User | None:
 
 
 def _revoked(claims: dict) -> bool:
-    """The token's sign-in has ended (logout, password change or reset, ended from the account page).
+    """The token's sign-in has ended (logout, password change or reset, ended from the account page),
+    or it does not have the claims of our tokens.
 
     A token whose account is gone is not "revoked": the user lookup answers `user_not_found` for it.
     """
+    if not _issued_by_us(claims):
+        return True
     user, record = _holder(claims)
     return user is not None and record is None
 

@@ -56,6 +56,9 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(record, refused=secret is not None and record is None)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if session.record_id is None and not (session or session.refused):
+            return  # no session, none wanted (an anonymous page view, an asset)
+        response.vary.add("Cookie")
         data = _serializer.dumps(dict(session)) if session else ""
         if session.record_id is not None and not (session.renewed or session.user_changed()):
             try:
@@ -70,11 +73,10 @@ class ServerSessionInterface(SessionInterface):
             sessions.end(session.record_id)
         if session:
             self._start(app, session, data, response)
-        elif session.record_id is not None or session.refused:
+        else:
             response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
                                    path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
                                    samesite=self.get_cookie_samesite(app), httponly=self.get_cookie_httponly(app))
-        response.vary.add("Cookie")
 
     def _start(self, app: Flask, session: ServerSession, data: str, response: Response) -> None:
         user_id = session.get(USER_ID)

@@ -1,7 +1,7 @@
 """Server-side portal sessions: the cookie is only a random id, and a session really ends (sign-out,
 idle timeout, absolute lifetime, password change, deactivation, reset, deletion, the account page)."""
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from http.cookies import SimpleCookie
 
 import pytest
@@ -48,6 +48,7 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it(app, alice):
 
 def test_fetching_assets_leaves_the_session_alone(alice):
     response = alice.get("/static/app.css")
+    response.close()
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
     assert alice.get("/").status_code == 200
 
@@ -116,6 +117,7 @@ def test_account_page_lists_browser_sessions_and_mobile_sign_ins(app, alice, cli
                            environ_base={"REMOTE_ADDR": "203.0.113.5"})
     page = alice.get("/account").get_data(as_text=True)
     assert "Where you are signed in" in page
+    assert "after 30 idle minutes or 12 hours at most" in page
     assert page.count("<tr id=\"session-") == 3
     assert "Firefox/140.0" in page and "198.51.100.7" in page
     assert "Healthpal/3.1 (iPhone; iOS 19)" in page and "203.0.113.5" in page and "Mobile app" in page
@@ -148,6 +150,16 @@ def test_ending_a_mobile_sign_in_revokes_its_refresh_and_access_tokens(app, alic
     assert phone.get("/api/auth/user/").status_code == 401
     refreshed = phone.client.post("/api/auth/token/refresh/", json={"refresh": phone.refresh})
     assert refreshed.status_code == 401 and refreshed.json["code"] == "token_not_valid"
+
+
+def test_a_token_refresh_notes_the_sign_in_as_used(app, frozen_clock, clinician):
+    phone = Api(app.test_client(), clinician)
+    frozen_clock.advance(hours=2)
+    assert phone.client.post("/api/auth/token/refresh/", json={"refresh": phone.refresh}).status_code == 200
+    db.session.expire_all()
+    record = db.session.scalar(select(SessionRecord).where(SessionRecord.kind == "app"))
+    assert record.last_used_at.replace(tzinfo=UTC) == frozen_clock.at                 # UTC, zone or not
+    assert record.created_at.replace(tzinfo=UTC) == frozen_clock.at - timedelta(hours=2)
 
 
 def test_sign_out_everywhere_else_keeps_this_browser(app, alice, clinician):
