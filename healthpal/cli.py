@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from healthpal import config as settings
 from healthpal import demo
-from healthpal.domain import audit, channels, users
+from healthpal.domain import audit, channels, rules, users
 from healthpal.domain.exceptions import DomainError, Invalid
 
 VIA = channels.CLI
@@ -31,7 +31,7 @@ def _user(username: str):
 
 @click.command("create-user")
 @click.argument("username")
-@click.option("--password", required=True, help="At least 8 characters, not all digits, not a common one.")
+@click.option("--password", required=True, help=rules.HINTS["password"])
 @click.option("--email", default="")
 @click.option("--first-name", default="")
 @click.option("--last-name", default="")

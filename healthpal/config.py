@@ -74,6 +74,8 @@ def from_environment(instance_path: str) -> dict:
         # no trusted proxy count, every client would then seem to come from the proxy's address.
         "HEALTHPAL_BEHIND_PROXY": _flag("HEALTHPAL_BEHIND_PROXY"),
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies: 1 MiB at most (413 beyond)
+        # A change committed without its audit event: "log" it (the default), "raise" (the tests) or "off".
+        "HEALTHPAL_AUDIT_GUARD": os.environ.get("HEALTHPAL_AUDIT_GUARD", "log"),
     }
 
 

@@ -1,6 +1,6 @@
 """Admin view of users: create (password hashed by the domain), edit, reset a password,
 deactivate, delete. Password hashes are never shown, in any list, page, form or export."""
-from flask import flash, redirect, request, session
+from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.form import BaseForm
@@ -8,6 +8,7 @@ from flask_admin.helpers import get_form_data, get_redirect_target
 from flask_admin.model.template import EndpointLinkRowAction
 from wtforms import BooleanField, PasswordField, StringField
 
+from healthpal import server_sessions
 from healthpal.admin.base import VIA, DomainView, submitted
 from healthpal.domain import rules, users
 from healthpal.domain.exceptions import Invalid, NotFound
@@ -16,13 +17,12 @@ from healthpal.models import User
 
 ENDS_ACCESS = "their portal sessions and API tokens stop working at once"
 TEXT_FIELDS = ("username", "email", "first_name", "last_name")
-PASSWORD_RULES = "At least 8 characters, not all digits, not a common password."
 # Someone else's new password: the browser must not fill in the admin's own saved one.
 NEW_PASSWORD = {"autocomplete": "new-password"}
 
 
 class UserForm(BaseForm):
-    username = StringField("Username", description="Letters, digits and @ . + - _ (up to 150).")
+    username = StringField("Username", description=rules.HINTS["username"])
     email = StringField("Email")
     first_name = StringField("First name")
     last_name = StringField("Last name")
@@ -32,11 +32,11 @@ class UserForm(BaseForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField("Password", description=PASSWORD_RULES, render_kw=NEW_PASSWORD)
+    password = PasswordField("Password", description=rules.HINTS["password"], render_kw=NEW_PASSWORD)
 
 
 class PasswordForm(BaseForm):
-    password = PasswordField("New password", description=PASSWORD_RULES, render_kw=NEW_PASSWORD)
+    password = PasswordField("New password", description=rules.HINTS["password"], render_kw=NEW_PASSWORD)
 
 
 class UserView(DomainView):
@@ -91,7 +91,7 @@ class UserView(DomainView):
                 self.refused(form, invalid, "Could not set the password")
             else:
                 if user.id == self.actor.id:
-                    session.renew()  # the reset ended this very session too: carry on in a fresh one
+                    server_sessions.renew()  # the reset ended this very session too: carry on in a fresh one
                 flash(f"New password set for {user.username}; {ENDS_ACCESS}.", "success")
                 return redirect(return_url)
         return self.render("admin/user_password.html", form=form, user=user, return_url=return_url)
@@ -102,6 +102,8 @@ class UserView(DomainView):
         done = 0
         for raw in ids:
             number = rules.id_number(raw)
+            if number is None:
+                continue
             try:
                 users.deactivate(actor=self.actor, via=VIA, user_id=number)
             except (Invalid, NotFound):

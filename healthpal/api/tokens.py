@@ -6,6 +6,7 @@ tokens carry as `sid`, beside the user's id and per-account key. A token is hono
 change or reset, deactivation and deletion all end it, so every token of that sign-in stops working.
 """
 from datetime import UTC, datetime
+from typing import cast
 
 from flask import current_app, g, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, verify_jwt_in_request
@@ -114,7 +115,7 @@ def read(encoded: str, *, kind: str | None = None) -> tuple[dict, SessionRecord]
 def refreshed(claims: dict, record: SessionRecord) -> str:
     """A new access token for the sign-in of this refresh token, which is noted as used now."""
     sessions.touch(record)
-    return access_for(record.user, claims[SESSION])
+    return access_for(cast(User, record.user), claims[SESSION])  # an app sign-in always has its user
 
 
 def require_access() -> None:

@@ -1,10 +1,10 @@
 """The signed-in clinician's own account: changing the password, and the sessions signed in as them."""
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 
+from healthpal import server_sessions
 from healthpal.domain import channels, sessions, users
 from healthpal.domain.exceptions import Invalid
 from healthpal.web import bp, me
-from healthpal.web import sessions as web_sessions
 
 PASSWORD_FIELDS = ("old_password", "new_password1", "new_password2")
 
@@ -12,7 +12,7 @@ PASSWORD_FIELDS = ("old_password", "new_password1", "new_password2")
 def _page(errors: dict, status: int = 200):
     signed_in = sessions.active_for(actor=me(), idle=current_app.config["HEALTHPAL_IDLE_TIMEOUT"])
     return render_template("account.html", errors=errors, signed_in=signed_in,
-                           current_id=web_sessions.current_id()), status
+                           current_id=server_sessions.current_id()), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -26,7 +26,7 @@ def account():
     except Invalid as error:
         return _page(error.errors, 422)
     # The change ended every session of this user, this one included: carry on in a fresh one.
-    session.renew()
+    server_sessions.renew()
     flash("Your password has been changed. Your other sessions and the mobile app were signed out.", "success")
     return redirect(url_for("web.account"))
 
@@ -42,6 +42,6 @@ def end_session(record_id: int):
 @bp.post("/account/sessions/end-others")
 def end_other_sessions():
     """End every session and mobile sign-in of this account but this browser's."""
-    ended = sessions.end_others(actor=me(), via=channels.PORTAL, keep=web_sessions.current_id())
+    ended = sessions.end_others(actor=me(), via=channels.PORTAL, keep=server_sessions.current_id())
     flash(f"Signed out everywhere else ({ended} session{'s' if ended != 1 else ''}).", "success")
     return redirect(url_for("web.account"))

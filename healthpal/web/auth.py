@@ -4,16 +4,17 @@ import math
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from healthpal import server_sessions
 from healthpal.domain import users
 from healthpal.domain.exceptions import Invalid, Throttled
 from healthpal.extensions import login_manager
-from healthpal.web import bp, security, sessions
+from healthpal.web import bp, security
 
 
 @login_manager.user_loader
 def load_user(user_id: str):
     """The signed-in user of this browser's session (loaded, and judged, with the session itself)."""
-    return sessions.signed_in_user(user_id)
+    return server_sessions.signed_in_user(user_id)
 
 
 def wait_message(seconds: int) -> str:
@@ -43,7 +44,7 @@ def login():
         return render_template("auth/login.html", next=next_path, errors=error.errors,
                                username=username or ""), 422
     session.clear()
-    login_user(user)  # a new signed-in user: the session gets a new id (healthpal.web.sessions)
+    login_user(user)  # a new signed-in user: the session gets a new id (healthpal.server_sessions)
     flash(f"Welcome, {user.display_name}.", "success")
     return redirect(next_path or url_for("web.patient_list"))
 

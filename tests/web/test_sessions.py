@@ -5,7 +5,7 @@ from datetime import UTC, timedelta
 from http.cookies import SimpleCookie
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from healthpal.domain import channels, users
 from healthpal.extensions import db
@@ -223,8 +223,9 @@ def test_a_later_account_given_the_same_id_does_not_honour_the_old_credentials(a
     phone = Api(app.test_client(), clinician)
     old_id = clinician.id
     users.delete(actor=superuser, via=channels.ADMIN, user_id=old_id)
-    db.session.add(User(id=old_id, username="carol", password_hash="x"))
-    db.session.commit()
+    carol = factories.make_user("carol")
+    with db.engine.begin() as connection:                                     # carol takes the old id
+        connection.execute(update(User).where(User.id == carol.id).values(id=old_id))
     assert alice.get("/").status_code == 302
     refused = phone.get("/api/auth/user/")
     assert refused.status_code == 401 and refused.json["code"] == "user_not_found"

@@ -5,8 +5,11 @@ A session is honoured only while `domain.sessions.honoured` says so (not ended, 
 lifetime and idle timeout, its user active). Whenever the signed-in user changes (signing in, signing
 out) or `session.renew()` is called, the old record is deleted and a new one, with a new id, takes
 its place: an id seen before signing in is worthless after it, and a cookie copied before signing out
-is refused after it. The admin panel shares the portal's session.
+is refused after it. The portal and the admin panel share this session.
 """
+from datetime import datetime
+from typing import cast
+
 from flask import Flask, Request, Response, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
@@ -55,7 +58,8 @@ class ServerSessionInterface(SessionInterface):
         record = sessions.honoured(kind=sessions.PORTAL, secret=secret, idle=idle_timeout(app)) if secret else None
         return ServerSession(record, refused=secret is not None and record is None)
 
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+    def save_session(self, app: Flask, mixin: SessionMixin, response: Response) -> None:
+        session = cast(ServerSession, mixin)  # what open_session gave this request
         if session.record_id is None and not (session or session.refused):
             return  # no session, none wanted (an anonymous page view, an asset)
         response.vary.add("Cookie")
@@ -63,7 +67,7 @@ class ServerSessionInterface(SessionInterface):
         if session.record_id is not None and not (session.renewed or session.user_changed()):
             try:
                 sessions.save(record_id=session.record_id, data=data if data != session.loaded else None,
-                              last_used_at=session.last_used_at)
+                              last_used_at=cast(datetime, session.last_used_at))
             except SQLAlchemyError:
                 # The response stands (its own writes are committed or reported); the session
                 # merely misses this request's "last used" time or flashed message.
@@ -100,6 +104,11 @@ def signed_in_user(user_id: str) -> User | None:
 def current_id() -> int | None:
     """The id of this browser's session record (to tell it apart on the account page)."""
     return getattr(session, "record_id", None)
+
+
+def renew() -> None:
+    """Carry on in a new session (see ServerSession.renew)."""
+    cast(ServerSession, session).renew()
 
 
 def init_app(app: Flask) -> None:
