@@ -207,6 +207,16 @@ def test_production_refuses_each_unsafe_setting_and_says_which(env, changes, rep
     assert all(line.startswith(f"- {expected}") for line, expected in zip(lines[1:], reported, strict=True))
 
 
+@pytest.mark.parametrize("changes, reported", [
+    ({"WTF_CSRF_ENABLED": False}, "WTF_CSRF_ENABLED is off"),
+    ({"SESSION_COOKIE_HTTPONLY": False}, "SESSION_COOKIE_HTTPONLY off"),
+])
+def test_settings_only_code_can_change_are_checked_too(env, changes, reported):
+    production(env)
+    settings = {**create_app().config, **changes}
+    assert [problem.split(":")[0] for problem in config.unsafe_settings(settings)] == [reported]
+
+
 def test_a_proxy_with_its_count_set_is_safe(env):
     production(env, HEALTHPAL_BEHIND_PROXY="true", HEALTHPAL_TRUSTED_PROXIES="1")
     assert config.unsafe_settings(create_app().config) == []
