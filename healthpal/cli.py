@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from healthpal import config as settings
 from healthpal import demo
-from healthpal.domain import audit, channels, rules, users
+from healthpal.domain import audit, channels, idempotency, rules, users
 from healthpal.domain.exceptions import DomainError, Invalid
 
 VIA = channels.CLI
@@ -110,6 +110,14 @@ def check_config():
         click.echo(f"- {problem}")
 
 
+@click.command("purge-idempotency-keys")
+def purge_idempotency_keys():
+    """Forget the API's idempotency keys older than 24 hours (their creates can no longer be replayed)."""
+    removed = idempotency.purge_expired()
+    click.echo(f"Purged {removed} expired idempotency key(s).")
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_user, deactivate_user, delete_user, seed_demo, purge_audit, check_config):
+    for command in (create_user, deactivate_user, delete_user, seed_demo, purge_audit, purge_idempotency_keys,
+                    check_config):
         app.cli.add_command(command)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from healthpal.domain import channels, patients, sessions, throttle, users
+from healthpal.domain import channels, idempotency, patients, sessions, throttle, users
 from healthpal.domain.exceptions import Invalid
 from healthpal.extensions import db
 from tests import factories
@@ -29,6 +29,8 @@ def test_each_test_starts_empty_and_may_leave_a_mess(run):
     factories.make_assessment(patient)
     patients.view(actor=clinician, via=channels.API, patient_id=patient.id)
     sessions.start(kind=sessions.APP, user_id=clinician.id, lifetime=timedelta(days=1))
+    idempotency.once(actor=clinician, key="key-" + run, fingerprint="same", create=lambda: patient,
+                     render=lambda _: idempotency.Answer(201, "{}", "1"))
     for _ in range(5):
         with pytest.raises(Invalid):
             users.sign_in(username="alice", password="wrong-password", address="10.0.0.1")

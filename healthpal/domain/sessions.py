@@ -25,7 +25,6 @@ PORTAL, APP = "portal", "app"
 # "Last used" is written at most this often, so that a busy page does not write on every request.
 TOUCH_EVERY = timedelta(minutes=1)
 USER_AGENT_LENGTH, ADDRESS_LENGTH = 255, 45
-_SAVE_FAILED = "The session could not be saved."
 
 
 def _digest(secret: str) -> str:
@@ -74,7 +73,7 @@ def start(*, kind: str, user_id: int | None, lifetime: timedelta, user_agent: st
     record = SessionRecord(digest=_digest(secret), kind=kind, user_id=user_id, data=data,
                            user_agent=user_agent[:USER_AGENT_LENGTH], address=address[:ADDRESS_LENGTH],
                            created_at=now, last_used_at=now, expires_at=now + lifetime)
-    with atomic(duplicate=_SAVE_FAILED):
+    with atomic():
         _delete_ended(now=now, idle=idle)
         db.session.add(record)
     return record, secret
@@ -97,7 +96,7 @@ def save(*, record_id: int, data: str | None, last_used_at: datetime) -> None:
     if data is None and _aware(last_used_at) > now - TOUCH_EVERY:
         return
     values = {"last_used_at": now} if data is None else {"last_used_at": now, "data": data}
-    with atomic(duplicate=_SAVE_FAILED):
+    with atomic():
         db.session.execute(update(SessionRecord).where(SessionRecord.id == record_id).values(**values)
                            .execution_options(synchronize_session=False))
 
@@ -109,13 +108,13 @@ def _aware(moment: datetime) -> datetime:
 
 def touch(record: SessionRecord) -> None:
     """Note that a mobile sign-in was used now (its refresh token was)."""
-    with atomic(duplicate=_SAVE_FAILED):
+    with atomic():
         record.last_used_at = clock.now()
 
 
 def end(*record_ids: int) -> None:
     """End these sessions (signing out); ids of sessions already ended are skipped."""
-    with atomic(duplicate=_SAVE_FAILED):
+    with atomic():
         db.session.execute(delete(SessionRecord).where(SessionRecord.id.in_(record_ids))
                            .execution_options(synchronize_session=False))
 
@@ -156,7 +155,7 @@ def _end_owned(*, actor: User, via: str, which) -> int:
     ids = sorted(db.session.scalars(select(SessionRecord.id).where(SessionRecord.user_id == actor.id, which)))
     if not ids:
         return 0
-    with atomic(duplicate=_SAVE_FAILED):
+    with atomic():
         db.session.execute(delete(SessionRecord).where(SessionRecord.id.in_(ids))
                            .execution_options(synchronize_session=False))
         audit.record(actor=actor, via=via, action=audit.UPDATE, entity=actor, changes={"sessions_ended": ids})
