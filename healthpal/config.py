@@ -66,6 +66,7 @@ def from_environment(instance_path: str) -> dict:
         "HEALTHPAL_IDLE_TIMEOUT": timedelta(minutes=_int("HEALTHPAL_IDLE_TIMEOUT_MINUTES", 30)),
         "HEALTHPAL_SESSION_LIFETIME": timedelta(hours=_int("HEALTHPAL_SESSION_LIFETIME_HOURS", 12)),
         "GOOGLE_MAPS_API_KEY": os.environ.get("GOOGLE_MAPS_API_KEY", ""),
+        "HEALTHPAL_CLINIC_NAME": os.environ.get("HEALTHPAL_CLINIC_NAME", "").strip() or "Healthpal",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
         # X-Forwarded-For/-Proto/-Host; 0 trusts no such header.
