@@ -225,6 +225,7 @@ def test_0005_keeps_every_row_gives_each_user_a_key_and_never_reuses_ids(app_at_
     db.session.add(newcomer)
     db.session.commit()
     assert newcomer.id > second                                         # the deleted user's id is not reused
+    db.session.remove()                                                 # (PostgreSQL: no read left holding users)
     downgrade(revision="0003")
     db.session.remove()
     with db.engine.begin() as connection:
