@@ -1,7 +1,7 @@
 """server sessions: a `sessions` table, a per-account key, ids never reused on SQLite
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-03 06:30:00
 
 - `sessions`: one row per portal browser session or mobile-app sign-in, found by the digest of its
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
