@@ -28,7 +28,7 @@ def test_api_portal_and_admin_answer_503(unreachable_app, clinician, superuser):
     for user, path in ((clinician, "/"), (superuser, "/admin/patient/")):
         client = unreachable_app.test_client()
         with client.session_transaction() as session:      # signed in before the database went
-            session["_user_id"] = f"{user.id}:{user.token_epoch}"
+            session["_user_id"] = user.get_id()
         page = client.get(path)
         assert page.status_code == 503
         assert "Healthpal can't reach its database right now." in unescape(page.get_data(as_text=True))
