@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, the portal and the API, the admin, errors, CLI."""
+    """Build the app: configuration, extensions, request ids, logs and metrics, the portal and the
+    API, the admin, errors, CLI."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -19,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     trust_proxies(app)
     register_extensions(app)
+    register_observability(app)
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
@@ -58,6 +60,13 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+
+
+def register_observability(app: Flask) -> None:
+    """Before the blueprints, so that every request, refused ones included, is timed and logged."""
+    from healthpal import observability
+
+    observability.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

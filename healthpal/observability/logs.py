@@ -1,0 +1,81 @@
+"""Log lines on stdout: one JSON object per line in production (for journald, CloudWatch, Loki…),
+readable text in development; every line made during a request carries its id."""
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from flask import Flask, has_request_context
+from flask.logging import default_handler
+
+from healthpal.observability import request_ids
+
+LOGGER = "healthpal"   # the app's logger (Flask names it after the package) and its children
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _fields(record: logging.LogRecord) -> dict:
+    """What a call passed as `extra=`, beyond the record's standard attributes."""
+    return {key: value for key, value in vars(record).items() if key not in _STANDARD and key != "request_id"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": _timestamp(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": record.request_id,
+            "message": record.getMessage(),
+            **_fields(record),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        parts = [_timestamp(record), record.levelname, f"[{record.request_id or '-'}]", record.getMessage()]
+        parts += [f"{key}={value}" for key, value in _fields(record).items()]
+        text = " ".join(parts)
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def with_request_id(record: logging.LogRecord) -> bool:
+    record.request_id = request_ids.current() if has_request_context() else None
+    return True
+
+
+class StdoutHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stdout` is when a line is logged (a test's capture included)."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+def init_app(app: Flask) -> None:
+    """Send the app's log lines to stdout in the configured format and level (once per logger,
+    however many apps are created: the previous app's handler is replaced)."""
+    logger = logging.getLogger(LOGGER)
+    for handler in [h for h in logger.handlers if isinstance(h, StdoutHandler) or h is default_handler]:
+        logger.removeHandler(handler)
+    handler = StdoutHandler()
+    handler.setFormatter(JsonFormatter() if app.config["HEALTHPAL_LOG_FORMAT"] == "json" else TextFormatter())
+    handler.addFilter(with_request_id)
+    logger.addHandler(handler)
+    logger.setLevel(app.config["HEALTHPAL_LOG_LEVEL"])
