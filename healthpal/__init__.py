@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, request ids, logs and metrics, the portal and the
-    API, the admin, errors, CLI."""
+    API, versioned static files, the admin, errors, CLI."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_observability(app)
     register_blueprints(app)
+    register_assets(app)
     register_admin(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -74,6 +75,12 @@ def register_blueprints(app: Flask) -> None:
 
     web.init_app(app)
     api.init_app(app)
+
+
+def register_assets(app: Flask) -> None:
+    from healthpal import assets
+
+    assets.init_app(app)
 
 
 def register_admin(app: Flask) -> None:
