@@ -83,6 +83,12 @@ class Instance:
         """As `systemctl stop` does: SIGTERM, and gunicorn finishes the requests it has."""
         stop(self.process)
 
+    def stopped(self) -> float:
+        """Send SIGTERM and wait for the instance to exit; returns when it had (time.monotonic())."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(60)
+        return time.monotonic()
+
     def request_lines(self) -> list[dict]:
         """The request log lines this instance wrote on stdout."""
         lines = []
