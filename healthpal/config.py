@@ -93,6 +93,8 @@ def from_environment(instance_path: str) -> dict:
             "HEALTHPAL_LOG_FORMAT", "json" if env_name == "production" else "text", ("json", "text")),
         # Who may read GET /metrics: client addresses or networks, comma-separated.
         "HEALTHPAL_METRICS_ALLOWED": _networks("HEALTHPAL_METRICS_ALLOWED", "127.0.0.1,::1"),
+        # A change committed without its audit event: "log" it (the default), "raise" (the tests) or "off".
+        "HEALTHPAL_AUDIT_GUARD": os.environ.get("HEALTHPAL_AUDIT_GUARD", "log"),
     }
 
 

@@ -22,10 +22,11 @@ def _detail(error: HTTPException) -> str:
 
 def handle_http_error(error: HTTPException):
     """A server-side failure names the request's id, which the user can quote and the logs hold."""
-    request_id = request_ids.current() if error.code >= 500 else None
+    request_id = request_ids.current() if (error.code or 500) >= 500 else None
     if wants_json():
-        headers = {"Allow": ", ".join(sorted(error.valid_methods))} if getattr(error, "valid_methods", None) else None
-        return error_response(error.code, _detail(error), headers=headers, request_id=request_id)
+        allowed = getattr(error, "valid_methods", None)
+        headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+        return error_response(error.code or 500, _detail(error), headers=headers, request_id=request_id)
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
     return render_template(template, error=error, request_id=request_id), error.code
 
