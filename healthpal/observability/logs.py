@@ -29,7 +29,7 @@ class JsonFormatter(logging.Formatter):
             "time": _timestamp(record),
             "level": record.levelname,
             "logger": record.name,
-            "request_id": record.request_id,
+            "request_id": getattr(record, "request_id", None),
             "message": record.getMessage(),
             **_fields(record),
         }
@@ -40,7 +40,8 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        parts = [_timestamp(record), record.levelname, f"[{record.request_id or '-'}]", record.getMessage()]
+        parts = [_timestamp(record), record.levelname, f"[{getattr(record, 'request_id', None) or '-'}]",
+                 record.getMessage()]
         parts += [f"{key}={value}" for key, value in _fields(record).items()]
         text = " ".join(parts)
         if record.exc_info:
