@@ -20,15 +20,10 @@ def current() -> str:
     return environ[_KEY]
 
 
-def assign() -> None:
-    current()
-
-
 def echo(response: Response) -> Response:
     response.headers[HEADER] = current()
     return response
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(assign)
     app.after_request(echo)
