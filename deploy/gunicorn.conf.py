@@ -11,9 +11,9 @@ bind = "127.0.0.1:8000"
 # Worker class and count: threaded workers, one process per core, four threads each. A request
 # spends much of its time waiting on PostgreSQL, and threads overlap those waits in one process's
 # memory, while the processes use both cores; gthread also keeps nginx's connections alive between
-# requests (sync workers close every connection). Measured on a 2-core machine, API over loopback, 8
-# connections (bench/README.md has the full benchmark): gthread 2 x 4 answered 240-270 req/s for a
-# patient, 240 for a page of 50 and 60-130 creates/s, against 45-60, 85-120 and 25-35 with sync x 5.
+# requests (sync workers close every connection). Measured side by side on a shared 2-core machine
+# (API over loopback, 8 connections, PostgreSQL on the same machine): gthread 2 x 4 answered 240-270
+# req/s for a patient, 240 for a page of 50 and 60-130 creates/s; sync x 5, 45-60, 85-120 and 25-35.
 # More threads do not help once both cores are busy; add instances (README, "Growing") instead.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
