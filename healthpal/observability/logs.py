@@ -3,10 +3,12 @@ readable text in development; every line made during a request carries its id.""
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 
 from flask import Flask, has_request_context
 from flask.logging import default_handler
+from sqlalchemy.exc import DBAPIError
 
 from healthpal.observability import request_ids
 
@@ -23,7 +25,25 @@ def _fields(record: logging.LogRecord) -> dict:
     return {key: value for key, value in vars(record).items() if key not in _STANDARD and key != "request_id"}
 
 
-class JsonFormatter(logging.Formatter):
+class Formatter(logging.Formatter):
+    def formatException(self, ei) -> str:
+        """The traceback; for a database error without the driver's message, which may quote the
+        statement's values (a patient's name, a duplicate key) — the statement itself, with its
+        placeholders, and the error's class and SQLSTATE say what failed."""
+        error = ei[1]
+        if not isinstance(error, DBAPIError):
+            return super().formatException(ei)
+        cause = type(error.orig)
+        code = getattr(error.orig, "pgcode", None) or getattr(error.orig, "sqlite_errorname", None) or ""
+        return "".join([
+            "Traceback (most recent call last):\n", *traceback.format_tb(ei[2]),
+            f"{type(error).__module__}.{type(error).__qualname__}: {cause.__module__}.{cause.__qualname__} {code} "
+            "(the database's message is not logged: it may quote patient data)\n",
+            f"[SQL: {error.statement}]",
+        ])
+
+
+class JsonFormatter(Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "time": _timestamp(record),
@@ -38,7 +58,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-class TextFormatter(logging.Formatter):
+class TextFormatter(Formatter):
     def format(self, record: logging.LogRecord) -> str:
         parts = [_timestamp(record), record.levelname, f"[{getattr(record, 'request_id', None) or '-'}]",
                  record.getMessage()]
