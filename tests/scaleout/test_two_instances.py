@@ -1,6 +1,7 @@
 """Two app instances behind nginx, on one PostgreSQL and one Redis, behave as one: whichever
-instance answers, a revoked token, an ended session and failed sign-ins count everywhere, and
-stopping one instance under a stream of writes loses nothing that was acknowledged."""
+instance answers, a revoked token, an ended session, failed sign-ins and an idempotent create
+count everywhere, and stopping one instance under a stream of writes loses nothing that was
+acknowledged."""
 import re
 import threading
 import time
@@ -155,6 +156,22 @@ def test_failed_sign_ins_are_counted_across_instances(cluster):
     refused = [login(http, username) for _ in range(2)]
     assert {answer.status_code for answer in refused} == {429}
     assert cluster.served_by(request_id(answer) for answer in refused) == BOTH
+
+
+def test_an_idempotent_create_is_replayed_by_either_instance(cluster):
+    http = Http(cluster.nginx.base)
+    headers = {**bearer(login(http, cluster.create_user("ida")).json), "Idempotency-Key": "create-ida-1"}
+    body = patient_data(full_name="Ida Retry")
+    first = http.open("/api/patients/", method="POST", headers=headers, json=body)
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    retries = [http.open("/api/patients/", method="POST", headers=headers, json=body) for _ in range(4)]
+    assert {(retry.status_code, retry.headers["Idempotent-Replayed"]) for retry in retries} == {(201, "true")}
+    assert all(retry.json == first.json and retry.headers["ETag"] == first.headers["ETag"] for retry in retries)
+    assert cluster.served_by(request_id(retry) for retry in retries) == BOTH
+    changed = http.open("/api/patients/", method="POST", headers=headers, json={**body, "phone": "5550009"})
+    assert changed.status_code == 422
+    with cluster.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM patients WHERE full_name = 'Ida Retry'")).scalar() == 1
 
 
 def test_stopping_an_instance_under_writes_loses_no_acknowledged_write(cluster):
