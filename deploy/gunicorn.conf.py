@@ -8,25 +8,22 @@ import tempfile
 # address instead (e.g. 10.0.1.23:8000) and let only the balancer's security group reach it.
 bind = "127.0.0.1:8000"
 
-# Worker class and count: threaded workers, one process per core, four threads each. A request
-# spends much of its time waiting on PostgreSQL, and threads overlap those waits in one process's
-# memory, while the processes use both cores; gthread also keeps nginx's connections alive between
-# requests (sync workers close every connection). Measured side by side on a shared 2-core machine
-# (API over loopback, 8 connections, PostgreSQL on the same machine): gthread 2 x 4 answered 240-270
-# req/s for a patient, 240 for a page of 50 and 60-130 creates/s; sync x 5, 45-60, 85-120 and 25-35.
-# More threads do not help once both cores are busy; add instances (README, "Growing") instead.
-worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2))
-threads = 4
+# Worker class and count: sync workers, two per core (4 on the 2-core server). Chosen from the
+# benchmark (bench/README.md, "The gunicorn setting": sync x 4 against sync x 2-3 and gthread 2 x 4,
+# 3 x 2, 4 x 2): a request waits on PostgreSQL about half its time, so two processes per core keep
+# the cores busy; threads overlapped the same waits no better under the GIL, and four threads
+# hashing passwords at once took a worker to 194 MB where a sync worker stayed at 85-121 MB.
+# Keep-alive, gthread's other gift, never reaches gunicorn: nginx holds the clients' connections and
+# buffers slow ones, which is what sync workers need. More workers than that only queue on the same
+# cores; add instances instead (README, "Growing").
+worker_class = "sync"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 2)))
 
 # Timeouts, coherent with the database's (DATABASE_CONNECT_TIMEOUT 5 s, statement 15 s, lock 5 s):
 # no request can legitimately run longer than connect + statement, so a worker silent for 30 s is
 # stuck and is killed and replaced. On a stop or restart, requests in flight get 30 s to finish.
 timeout = 30
 graceful_timeout = 30
-# Idle keep-alive connections from nginx are closed after 5 s; nginx's upstream keepalive_timeout
-# (deploy/nginx/healthpal.conf) is shorter, so nginx never reuses a connection gunicorn is closing.
-keepalive = 5
 
 # What gunicorn refuses itself (with a plain-text 400, not the API's JSON) must be rarer than what
 # nginx refuses first: request lines up to gunicorn's maximum (8190 bytes, as nginx's 8 KB header
