@@ -49,7 +49,9 @@ class Cluster:
             "JWT_SECRET_KEY": SECRET + "-jwt",
             "DATABASE_URL": database_url,
             "RATELIMIT_STORAGE_URI": self.redis.url,
+            "HEALTHPAL_BEHIND_PROXY": "true",
             "HEALTHPAL_TRUSTED_PROXIES": "1",
+            "SESSION_COOKIE_SECURE": "true",     # the test's client sends it back over plain HTTP all the same
             "HEALTHPAL_LOG_FORMAT": "json",
         }
         self.flask("db", "upgrade")
