@@ -7,6 +7,7 @@ from healthpal.api.errors import error_response
 from healthpal.api.paths import is_api
 from healthpal.domain.exceptions import OutcomeUnknown
 from healthpal.extensions import db, login_manager
+from healthpal.observability import request_ids, requests
 
 UNAVAILABLE = "The service is temporarily unavailable. Try again shortly."
 OUTCOME_UNKNOWN = ("The connection to the database was lost while your change was being saved, so whether it "
@@ -39,12 +40,14 @@ def render_page(template: str, status: int, **context):
 
 
 def handle_http_error(error: HTTPException):
+    """A server-side failure names the request's id, which the user can quote and the logs hold."""
+    request_id = request_ids.current() if (error.code or 500) >= 500 else None
     if wants_json():
         allowed = getattr(error, "valid_methods", None)
         headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
-        return error_response(error.code or 500, _detail(error), headers=headers)
+        return error_response(error.code or 500, _detail(error), headers=headers, request_id=request_id)
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
-    return render_page(template, error.code or 500, error=error)
+    return render_page(template, error.code or 500, error=error, request_id=request_id)
 
 
 def service_unavailable(template: str, detail: str, code: str | None = None):
@@ -82,7 +85,7 @@ def handle_unexpected(error: Exception):
     if database.unavailable(error):
         current_app.logger.warning("%s %s: %s", request.method, request.path, database.describe(error, db.engine.url))
         return service_unavailable("errors/503.html", UNAVAILABLE)
-    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    current_app.logger.exception("Unhandled error on %s %s", request.method, requests.route())
     return handle_http_error(InternalServerError())
 
 

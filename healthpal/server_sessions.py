@@ -26,7 +26,8 @@ _serializer = TaggedJSONSerializer()
 class ServerSession(CallbackDict, SessionMixin):
     """The session's contents, as loaded from its record (or empty for a new visitor)."""
 
-    def __init__(self, record: SessionRecord | None = None, *, refused: bool = False):
+    def __init__(self, record: SessionRecord | None = None, *, refused: bool = False,
+                 failed: SQLAlchemyError | None = None):
         super().__init__(_serializer.loads(record.data) if record is not None and record.data else None)
         self.record_id = record.id if record is not None else None
         self.user: User | None = record.user if record is not None else None
@@ -34,6 +35,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.last_used_at = record.last_used_at if record is not None else None
         self.renewed = False
         self.refused = refused  # a cookie came that names no honoured session: it is deleted
+        self.failed = failed    # the database could not be asked: the request fails with this error
 
     def renew(self) -> None:
         """Give this session a new id when the response goes out (its old record is ended), e.g.
@@ -55,12 +57,17 @@ class ServerSessionInterface(SessionInterface):
         if request.path.startswith(f"{app.static_url_path}/"):  # assets need no session
             return ServerSession()
         secret = request.cookies.get(self.get_cookie_name(app))
-        record = sessions.honoured(kind=sessions.PORTAL, secret=secret, idle=idle_timeout(app)) if secret else None
+        try:
+            record = sessions.honoured(kind=sessions.PORTAL, secret=secret, idle=idle_timeout(app)) if secret else None
+        except SQLAlchemyError as error:
+            # Flask opens the session before any error handler can answer; the request raises this
+            # error first thing instead (`raise_failed`), so the database's outage gets its 503 page.
+            return ServerSession(failed=error)
         return ServerSession(record, refused=secret is not None and record is None)
 
     def save_session(self, app: Flask, mixin: SessionMixin, response: Response) -> None:
         session = cast(ServerSession, mixin)  # what open_session gave this request
-        if session.record_id is None and not (session or session.refused):
+        if session.failed is not None or (session.record_id is None and not (session or session.refused)):
             return  # no session, none wanted (an anonymous page view, an asset)
         response.vary.add("Cookie")
         data = _serializer.dumps(dict(session)) if session else ""
@@ -111,5 +118,13 @@ def renew() -> None:
     cast(ServerSession, session).renew()
 
 
+def raise_failed() -> None:
+    """A request whose session could not be read from the database fails with that error."""
+    failed = getattr(session, "failed", None)
+    if failed is not None:
+        raise failed
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = ServerSessionInterface()
+    app.before_request(raise_failed)

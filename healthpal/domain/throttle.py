@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from blinker import Namespace
 from flask import current_app
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
@@ -17,6 +18,10 @@ from limits.strategies import RateLimiter
 
 from healthpal.domain.exceptions import Throttled
 from healthpal.extensions import limiter
+
+# Sent (sender: the storage's error) each time the counters' storage fails and the throttle turns to
+# the process's own memory instead; the metrics count it (healthpal_throttle_fallbacks_total).
+fell_back = Namespace().signal("throttle-fell-back")
 
 log = logging.getLogger(__name__)
 RETRY_STORAGE_SECONDS = 5   # while the storage is down, how often to see whether it is back
@@ -38,6 +43,7 @@ class Counters:
             try:
                 return operation(limiter.limiter)
             except limiter.storage.base_exceptions as error:
+                fell_back.send(error)
                 memory = self.fall_back(error)
         return operation(memory)
 
