@@ -31,6 +31,8 @@ class ServerSession(CallbackDict, SessionMixin):
         super().__init__(_serializer.loads(record.data) if record is not None and record.data else None)
         self.record_id = record.id if record is not None else None
         self.user: User | None = record.user if record is not None else None
+        # kept as text: after a failed request the user object may be detached from the database
+        self.user_key = str(self.user.id) if self.user is not None else None
         self.loaded = record.data if record is not None else ""
         self.last_used_at = record.last_used_at if record is not None else None
         self.renewed = False
@@ -43,7 +45,7 @@ class ServerSession(CallbackDict, SessionMixin):
         self.renewed = True
 
     def user_changed(self) -> bool:
-        return self.get(USER_ID) != (str(self.user.id) if self.user is not None else None)
+        return self.get(USER_ID) != self.user_key
 
 
 def idle_timeout(app: Flask):

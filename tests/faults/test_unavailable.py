@@ -6,6 +6,7 @@ import pytest
 
 from healthpal.errors import UNAVAILABLE
 from tests import factories
+from tests.admin.conftest import sign_in
 from tests.api.support import Api
 from tests.faults.conftest import closed_port
 
@@ -21,14 +22,15 @@ def unreachable_app(request, another_app, tmp_path):
     return another_app(SQLALCHEMY_DATABASE_URI=uri)
 
 
-def test_api_portal_and_admin_answer_503(unreachable_app, clinician, superuser):
+def test_api_portal_and_admin_answer_503(app, unreachable_app, clinician, superuser):
     answer = Api(unreachable_app.test_client(), clinician).get("/api/patients/")
     assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
     assert int(answer.headers["Retry-After"]) > 0
     for user, path in ((clinician, "/"), (superuser, "/admin/patient/")):
+        cookie = app.config["SESSION_COOKIE_NAME"]
+        signed_in = sign_in(app.test_client(), user)        # signed in before the database went
         client = unreachable_app.test_client()
-        with client.session_transaction() as session:      # signed in before the database went
-            session["_user_id"] = user.get_id()
+        client.set_cookie(cookie, signed_in.get_cookie(cookie).value)
         page = client.get(path)
         assert page.status_code == 503
         assert "Healthpal can't reach its database right now." in unescape(page.get_data(as_text=True))
