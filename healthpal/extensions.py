@@ -39,17 +39,31 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="movi
 # Names sort as people expect (Élodie with the E's, Łukasz with the L's, "de la Cruz" among the D's):
 # PostgreSQL's ICU root collation; on SQLite a collation of the same name with the same idea.
 NAME_COLLATION = "und-x-icu"
-_BASE_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t"})
+# Names are found without their case or accents ("muller" finds "Müller", "lukasz" "Łukasz"):
+# `name_fold(text)` in SQL. On PostgreSQL an IMMUTABLE wrapper over the `unaccent` extension
+# (healthpal/models.py, migration 0007), so an index can hold it; on SQLite `fold_name` below.
+NAME_FOLD = "name_fold"
+# Letters that carry no combining accent, so Unicode decomposition leaves them as they are;
+# `unaccent` maps them to the same base letters.
+_BASE_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t",
+                               "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"})
 
 
 def _unicode_lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
-def name_sort_key(value: str) -> tuple:
-    """Letters first without case or accents (é → e, ł → l, ß → ss), then with them."""
+def fold_name(value: str | None) -> str | None:
+    """`value` without case or accents: é → e, ł → l, ß → ss, æ → ae."""
+    if value is None:
+        return None
     folded = unicodedata.normalize("NFKD", value.casefold().translate(_BASE_LETTERS))
-    return "".join(c for c in folded if not unicodedata.combining(c)), value.casefold(), value
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def name_sort_key(value: str) -> tuple:
+    """Letters first without case or accents, then with them."""
+    return fold_name(value), value.casefold(), value
 
 
 def _compare_names(left: str, right: str) -> int:
@@ -59,12 +73,13 @@ def _compare_names(left: str, right: str) -> int:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_connection(dbapi_connection, _record):
-    """SQLite enforces ON DELETE CASCADE / SET NULL only when asked, per connection; and its
-    lower() folds ASCII only, so searching "élodie" would miss "Élodie" (PostgreSQL folds both);
-    and it has no ICU, so the names' collation is defined here."""
+    """SQLite enforces ON DELETE CASCADE / SET NULL only when asked, per connection; its lower()
+    folds ASCII only (PostgreSQL folds every letter); it has no ICU, so the names' collation is
+    defined here; nor `unaccent`, so the names' folding for search is too."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         dbapi_connection.create_collation(NAME_COLLATION, _compare_names)
+        dbapi_connection.create_function(NAME_FOLD, 1, fold_name, deterministic=True)

@@ -18,6 +18,7 @@ Events are kept forever unless an admin purges them by date (`flask --app wsgi p
 --before YYYY-MM-DD`). The purge is itself recorded, and records of purges are never purged.
 """
 import getpass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import delete, select
@@ -25,7 +26,7 @@ from sqlalchemy import delete, select
 from healthpal.domain import channels, clock
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
-from healthpal.models import AuditEvent, Patient
+from healthpal.models import AuditEvent, Patient, User
 
 CREATE, UPDATE, DELETE, READ, PURGE, EXPORT = "create", "update", "delete", "read", "purge", "export"
 ACTIONS = (CREATE, UPDATE, DELETE, READ, PURGE, EXPORT)
@@ -80,10 +81,14 @@ def _event(*, actor, via: str, action: str, entity_type: str, entity_id: int | N
     return event
 
 
+def _entity_type(entity) -> str:
+    return type(entity).__tablename__.rstrip("s")
+
+
 def record(*, actor, via: str, action: str, entity, changes: dict | None = None) -> AuditEvent:
     """Add one audit event for `entity` (a model object with an id) to the current transaction."""
     patient_id = entity.id if isinstance(entity, Patient) else getattr(entity, "patient_id", None)
-    return _event(actor=actor, via=via, action=action, entity_type=type(entity).__tablename__.rstrip("s"),
+    return _event(actor=actor, via=via, action=action, entity_type=_entity_type(entity),
                   entity_id=entity.id, patient_id=patient_id, changes=changes)
 
 
@@ -107,6 +112,31 @@ def events_for(*, entity_type: str | None = None, entity_id: int | None = None,
     if patient_id is not None:
         stmt = stmt.where(AuditEvent.patient_id == patient_id)
     return list(db.session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class Change:
+    """Who last changed a record, and when (UTC)."""
+
+    by: str
+    at: datetime
+
+
+def last_change(*, entity) -> Change | None:
+    """The latest create or update of `entity` in the trail (one query): the actor's name as it
+    is now (their username if they have no name, or as recorded if they are gone), and the time."""
+    row = db.session.execute(
+        select(AuditEvent.at, AuditEvent.actor_username, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.entity_type == _entity_type(entity),
+               AuditEvent.entity_id == entity.id, AuditEvent.action.in_((CREATE, UPDATE)))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    moment = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
+    return Change(by=row.User.display_name if row.User is not None else row.actor_username,
+                  at=moment.astimezone(UTC))
 
 
 def purge(*, actor, via: str, before: date) -> int:

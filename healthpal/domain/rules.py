@@ -18,6 +18,7 @@ DATE_FORMAT = "Date has wrong format. Use YYYY-MM-DD."
 MAX_AGE_YEARS = 120
 MAX_ROUNDS = 200
 MAX_ROUND_TEXT = 10_000
+MAX_ADDRESS_LABEL = 255
 MAX_ID = 2**63 - 1  # the largest id any of our databases can compare with
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -51,18 +52,23 @@ class FieldError(ValueError):
         self.messages = list(messages)
 
 
-def collect(data: Mapping, cleaners: Mapping[str, Callable], *, partial: bool) -> tuple[dict, dict]:
+def collect(data: Mapping, cleaners: Mapping[str, Callable], *, partial: bool,
+            optional: Mapping | None = None) -> tuple[dict, dict]:
     """Run each field's cleaner over `data`; return (cleaned values, all field errors together).
 
-    Absent keys are an error unless `partial` (a PATCH); `null` is refused for every field.
+    Absent keys are an error unless `partial` (a PATCH), or the field is `optional` (then its
+    cleaner gets the default given there, or null when sent). Other fields refuse `null`.
     """
+    optional = optional or {}
     cleaned, errors = {}, {}
     for name, clean in cleaners.items():
+        if name not in data and name in optional and not partial:
+            data = {**data, name: optional[name]}
         if name not in data:
             if not partial:
                 errors[name] = [REQUIRED]
             continue
-        if data[name] is None:
+        if data[name] is None and name not in optional:
             errors[name] = [NULL]
             continue
         try:
@@ -192,6 +198,19 @@ def place_id(value) -> str:
     value = text(value)
     if not _PLACE_ID.fullmatch(value):
         raise FieldError("Address must be a Google Place ID: up to 512 letters, digits, '_' or '-'.")
+    return value
+
+
+def address_label(value) -> str:
+    """The address as people read it (optional: null is ""): at most 255 characters of any
+    script, no control characters."""
+    if value is None:
+        return ""
+    value = unicodedata.normalize("NFC", text(value, allow_blank=True))
+    if len(value) > MAX_ADDRESS_LABEL:
+        raise FieldError(f"Address label must be at most {MAX_ADDRESS_LABEL} characters long.")
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise FieldError("Address label may not contain control characters such as line breaks or tabs.")
     return value
 
 

@@ -1,7 +1,7 @@
 """Patients in the portal: the searchable list, the patient page, create, edit and delete."""
 from flask import flash, redirect, render_template, request, url_for
 
-from healthpal.domain import assessments, channels, patients
+from healthpal.domain import assessments, audit, channels, patients
 from healthpal.domain.exceptions import Invalid
 from healthpal.web import bp, charts, forms, me, security
 
@@ -9,8 +9,12 @@ VIA = channels.PORTAL
 PAGE_SIZE = 20
 MAX_PAGE = 1_000_000
 SORTS = {"full_name": "Name, A to Z", "-full_name": "Name, Z to A",
-         "-birthdate": "Youngest first", "birthdate": "Oldest first"}
+         "-birthdate": "Youngest first", "birthdate": "Oldest first",
+         "-last_assessed_on": "Last assessed, most recent first",
+         "last_assessed_on": "Last assessed, longest ago first (never first)",
+         "-last_score": "Latest score, highest first", "last_score": "Latest score, lowest first"}
 GENDERS = {"f": "Female", "m": "Male"}
+NOT_ASSESSED = {str(days): f"Not assessed in the last {days} days" for days in patients.NOT_ASSESSED_DAYS}
 
 
 def wants_fragment() -> bool:
@@ -37,18 +41,20 @@ def _page_number(raw: str | None) -> int:
 
 @bp.get("/")
 def patient_list():
-    """The clinician's patients: search by name or phone, filter by gender, sort, page."""
+    """The clinician's patients: search by name, phone or date of birth, filter by gender and by
+    time since the last assessment, sort, page."""
     query = {
         "q": request.args.get("q", "").strip(),
         "gender": request.args.get("gender", "") if request.args.get("gender") in GENDERS else "",
+        "not_assessed": request.args.get("not_assessed", "") if request.args.get("not_assessed") in NOT_ASSESSED else "",
         "sort": request.args.get("sort") if request.args.get("sort") in SORTS else "full_name",
     }
     page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
-                           ordering=query["sort"], page=_page_number(request.args.get("page")),
-                           page_size=PAGE_SIZE)
+                           not_assessed_days=int(query["not_assessed"] or 0), ordering=query["sort"],
+                           page=_page_number(request.args.get("page")), page_size=PAGE_SIZE)
     latest = assessments.latest_for(actor=me(), via=VIA, patient_ids=[p.id for p in page.items])
     context = {"page": page, "latest": latest, "query": query, "genders": GENDERS, "sorts": SORTS,
-               "age": patients.age, "list_url": list_url}
+               "not_assessed": NOT_ASSESSED, "age": patients.age, "list_url": list_url}
     if wants_fragment():  # the address bar shows the tidy URL of what is now on screen
         headers = {"Vary": "HX-Request", "HX-Push-Url": list_url(query, page=page.number)}
         return render_template("patients/_results.html", fragment=True, **context), 200, headers
@@ -80,7 +86,8 @@ def patient_detail(patient_id: int):
     kind = request.args.get("type", "")
     shown = [row for row in history if row.type == kind] if kind in types else history
     context = {"patient": patient, "age": patients.age(patient), "genders": GENDERS, "history": shown,
-               "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown)}
+               "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown),
+               "last_change": audit.last_change(entity=patient)}
     template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 

@@ -9,7 +9,8 @@ from healthpal.models import Assessment, Patient
 from tests import factories
 from tests.api.support import patient_data
 
-KEYS = ["id", "full_name", "gender", "birthdate", "phone", "address", "age", "created_at", "updated_at"]
+KEYS = ["id", "full_name", "gender", "birthdate", "phone", "address", "address_label", "age", "created_at",
+        "updated_at"]
 
 
 def events(patient_id):
