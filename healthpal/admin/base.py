@@ -53,9 +53,9 @@ def messages(errors) -> list[str]:
 
 
 def utc_time(view, value: datetime, name) -> str:
-    """A timestamp as UTC to the second (stored naive-UTC on SQLite, tz-aware on PostgreSQL)."""
+    """A timestamp as UTC to the second, saying so (stored naive-UTC on SQLite, tz-aware on PostgreSQL)."""
     moment = value if value.tzinfo is None else value.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class AdminView(SuperuserOnly, ModelView):
