@@ -14,7 +14,6 @@ from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, User
 
 FIELDS = ("full_name", "gender", "birthdate", "phone", "address", "address_label")
-OPTIONAL = {"address_label": ""}  # may be left out (or null) on create and replace: stored as ""
 ORDERING = {
     "full_name": Patient.full_name,
     "birthdate": Patient.birthdate,
@@ -130,7 +129,9 @@ def clean(data, *, partial: bool, via: str) -> dict:
         "address": rules.place_id,
         "address_label": rules.address_label,
     }
-    cleaned, errors = rules.collect(data, cleaners, partial=partial, optional=OPTIONAL)
+    if data.get("address_label") is None and (not partial or "address_label" in data):
+        data = {**data, "address_label": ""}  # optional: absent (on create and replace) or null is ""
+    cleaned, errors = rules.collect(data, cleaners, partial=partial)
     if via == channels.ADMIN and "clinician_id" in data:
         try:
             cleaned["clinician_id"] = _clinician(data["clinician_id"])
@@ -215,7 +216,7 @@ def refresh_last_assessment(patient_id: int) -> None:
 def assessment_count(*, actor: User, via: str, patient_id: int) -> int:
     """How many assessments would go with the patient if it were deleted."""
     patient = get(actor=actor, via=via, patient_id=patient_id)
-    return db.session.scalar(select(func.count(Assessment.id)).where(Assessment.patient_id == patient.id))
+    return db.session.scalar(select(func.count(Assessment.id)).where(Assessment.patient_id == patient.id)) or 0
 
 
 def delete(*, actor: User, via: str, patient_id: int) -> None:

@@ -1,7 +1,8 @@
 """Patients in the portal: the searchable list, the patient page, create, edit and delete."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
+from htmx_flask import request
 
-from healthpal.domain import assessments, audit, channels, patients
+from healthpal.domain import assessments, audit, channels, patients, rules
 from healthpal.domain.exceptions import Invalid
 from healthpal.web import bp, charts, forms, me, security
 
@@ -13,7 +14,6 @@ SORTS = {"full_name": "Name, A to Z", "-full_name": "Name, Z to A",
          "-last_assessed_on": "Last assessed, most recent first",
          "last_assessed_on": "Last assessed, longest ago first (never first)",
          "-last_score": "Latest score, highest first", "last_score": "Latest score, lowest first"}
-GENDERS = {"f": "Female", "m": "Male"}
 NOT_ASSESSED = {str(days): f"Not assessed in the last {days} days" for days in patients.NOT_ASSESSED_DAYS}
 
 
@@ -45,15 +45,16 @@ def patient_list():
     time since the last assessment, sort, page."""
     query = {
         "q": request.args.get("q", "").strip(),
-        "gender": request.args.get("gender", "") if request.args.get("gender") in GENDERS else "",
-        "not_assessed": request.args.get("not_assessed", "") if request.args.get("not_assessed") in NOT_ASSESSED else "",
+        "gender": request.args.get("gender", "") if request.args.get("gender") in rules.GENDERS else "",
+        "not_assessed": request.args.get("not_assessed", "") if request.args.get("not_assessed") in NOT_ASSESSED
+        else "",
         "sort": request.args.get("sort") if request.args.get("sort") in SORTS else "full_name",
     }
     page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
                            not_assessed_days=int(query["not_assessed"] or 0), ordering=query["sort"],
                            page=_page_number(request.args.get("page")), page_size=PAGE_SIZE)
     latest = assessments.latest_for(actor=me(), via=VIA, patient_ids=[p.id for p in page.items])
-    context = {"page": page, "latest": latest, "query": query, "genders": GENDERS, "sorts": SORTS,
+    context = {"page": page, "latest": latest, "query": query, "sorts": SORTS,
                "not_assessed": NOT_ASSESSED, "age": patients.age, "list_url": list_url}
     if wants_fragment():  # the address bar shows the tidy URL of what is now on screen
         headers = {"Vary": "HX-Request", "HX-Push-Url": list_url(query, page=page.number)}
@@ -66,13 +67,12 @@ def patient_new():
     """Add a patient; on a mistake the form comes back with each message by its field."""
     security.allow_google_maps()
     if request.method == "GET":
-        return render_template("patients/form.html", patient=None, values={}, errors={}, genders=GENDERS)
+        return render_template("patients/form.html", patient=None, values={}, errors={})
     data = forms.patient_data(request.form)
     try:
         patient = patients.create(actor=me(), via=VIA, data=data)
     except Invalid as error:
-        return render_template("patients/form.html", patient=None, values=data, errors=error.errors,
-                               genders=GENDERS), 422
+        return render_template("patients/form.html", patient=None, values=data, errors=error.errors), 422
     flash(f"{patient.full_name} was added.", "success")
     return redirect(url_for("web.patient_detail", patient_id=patient.id))
 
@@ -85,7 +85,7 @@ def patient_detail(patient_id: int):
     types = sorted({row.type for row in history})
     kind = request.args.get("type", "")
     shown = [row for row in history if row.type == kind] if kind in types else history
-    context = {"patient": patient, "age": patients.age(patient), "genders": GENDERS, "history": shown,
+    context = {"patient": patient, "age": patients.age(patient), "history": shown,
                "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown),
                "last_change": audit.last_change(entity=patient)}
     template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
@@ -99,14 +99,13 @@ def patient_edit(patient_id: int):
     if request.method == "GET":
         patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
         return render_template("patients/form.html", patient=patient, values=forms.patient_values(patient),
-                               errors={}, genders=GENDERS)
+                               errors={})
     patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)
     data = forms.patient_data(request.form)
     try:
         patients.update(actor=me(), via=VIA, patient_id=patient.id, data=data)
     except Invalid as error:
-        return render_template("patients/form.html", patient=patient, values=data, errors=error.errors,
-                               genders=GENDERS), 422
+        return render_template("patients/form.html", patient=patient, values=data, errors=error.errors), 422
     flash("The patient's details were saved.", "success")
     return redirect(url_for("web.patient_detail", patient_id=patient.id))
 

@@ -29,7 +29,8 @@ def test_the_list_can_be_sorted_at_every_screen_size(page, clinician):
         page.get_by_role("link", name="Age").click()
     expect(rows.first).to_contain_text("Ben Bold")
     expect(page).to_have_url(re.compile(r"/\?sort=-birthdate$"))
-    page.get_by_label("Search by name, phone or date of birth").press_sequentially("b", delay=30)  # a search keeps the order
+    # a search keeps the order
+    page.get_by_label("Search by name, phone or date of birth").press_sequentially("b", delay=30)
     expect(page).to_have_url(re.compile(r"/\?q=b&sort=-birthdate$"))
     assert names(page) == ["Ben Bold", "Ann Able"]
 
