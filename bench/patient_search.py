@@ -1,8 +1,8 @@
 """Benchmark the patient list (not a test): the query plans and times of the domain's search.
 
 Needs a scratch PostgreSQL database (its schema is migrated, a benchmark clinician with N patients,
-accented names (one in a thousand a Müller) and a last assessment on most, is added with one INSERT … SELECT, and removed again
-at the end):
+accented names (one in a thousand a Müller) and a last assessment on most, is added with one
+INSERT … SELECT, and removed again at the end):
 
     DATABASE_URL=postgresql://healthpal:healthpal@localhost:5432/healthpal_bench \\
         python bench/patient_search.py [--patients 100000] [--text muller]
