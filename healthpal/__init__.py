@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     trust_proxies(app)
     register_extensions(app)
+    adapt_sqlite(app)
     guard_audit(app)
     register_blueprints(app)
     register_admin(app)
@@ -63,6 +64,13 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+
+
+def adapt_sqlite(app: Flask) -> None:
+    """On SQLite (the development default), what the app relies on from PostgreSQL."""
+    from healthpal import sqlite
+
+    sqlite.init_app(app)
 
 
 def guard_audit(app: Flask) -> None:

@@ -21,7 +21,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthpal.extensions import NAME_COLLATION, NAME_FOLD, Base, db
+from healthpal.extensions import Base, db
+
+# Names sort as people expect (Élodie with the E's, Łukasz with the L's, "de la Cruz" among the D's):
+# PostgreSQL's ICU root collation; on SQLite `healthpal.sqlite` defines a collation of that name.
+NAME_COLLATION = "und-x-icu"
+# Names are found without their case or accents ("muller" finds "Müller", "lukasz" "Łukasz"):
+# `name_fold(text)` in SQL, on PostgreSQL an IMMUTABLE wrapper over the `unaccent` extension (below,
+# and migration 0007), so an index can hold it; on SQLite `healthpal.sqlite` defines it.
+NAME_FOLD = "name_fold"
 
 # Flask-SQLAlchemy builds `db.Model` at run time from `Base`; the type checker sees `Base`.
 if TYPE_CHECKING:
