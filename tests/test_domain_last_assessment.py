@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from healthpal.domain import assessments, channels, patients
+from healthpal.domain import assessments, channels, patients, users
 from healthpal.extensions import db
 from healthpal.models import Patient
 from tests import factories
@@ -92,3 +92,19 @@ def test_assessed_exactly_30_days_ago_is_within_the_last_30_days(clinician, froz
 ])
 def test_sort_by_last_assessment_and_latest_score_with_never_assessed_lowest(clinician, seen, ordering, expected):
     assert names(patients.search(actor=clinician, via=VIA, ordering=ordering)) == expected
+
+
+def test_simultaneous_assessments_of_one_patient_leave_the_latest(clinician, race):
+    """Each write locks the patient's row first, so the last to commit sees the others' rows."""
+    patient = factories.make_patient(clinician)
+    patient_id, clinician_id = patient.id, clinician.id
+    days = iter(["2024-01-01", "2024-03-01", "2024-02-01", "2024-04-01"])
+
+    def write():
+        return assessments.create(actor=users.get(user_id=clinician_id), via=VIA, data={
+            "patient": patient_id, "type": "Mood", "date": next(days), "score": 10,
+            "qna_rounds": [{"question": "How?", "answer": "Fine"}]})
+
+    results = race(write)
+    assert all(not isinstance(result, Exception) for result in results), results
+    assert last(patient) == (date(2024, 4, 1), 10)
