@@ -53,9 +53,12 @@ def test_moving_an_assessment_to_another_patient_updates_both(clinician, superus
 
 def test_an_assessment_write_leaves_the_patients_own_updated_at(clinician):
     patient = factories.make_patient(clinician)
-    before = db.session.get(Patient, patient.id).updated_at
+    db.session.expire_all()
+    before = db.session.get(Patient, patient.id).updated_at, db.session.get(Patient, patient.id).version
     factories.make_assessment(patient)
-    assert last(patient)[0] is not None and db.session.get(Patient, patient.id).updated_at == before
+    db.session.expire_all()
+    row = db.session.get(Patient, patient.id)
+    assert row.last_assessed_on is not None and (row.updated_at, row.version) == before
 
 
 @pytest.fixture

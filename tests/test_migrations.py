@@ -11,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +21,7 @@ from healthpal.models import Assessment, Patient, QARound, User, built_on
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"users", "patients", "assessments", "qa_rounds", "revoked_tokens", "audit_events"}
+TABLES = {"users", "patients", "assessments", "qa_rounds", "revoked_tokens", "audit_events", "idempotency_keys"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -99,32 +99,50 @@ def name_collation() -> str | None:
 
 def test_the_later_steps_go_down_and_up_again(migrated_app):
     """0007 (accent-blind search, address labels, last assessment), 0003 (the names' collation)
-    and 0002 (the search indexes) come off, and go back on."""
+    and 0002 (the search indexes) come off, and go back on (0004 with them)."""
     search_indexes = {"ix_patients_name_fold_trgm", "ix_patients_phone_trgm"}
     list_indexes = {"ix_patients_clinician_last_assessed_on", "ix_patients_clinician_last_score"}
     assert search_indexes | list_indexes <= patient_indexes() and name_collation() == "und-x-icu"
-    downgrade(revision="0003")
+    downgrade(revision="0004")
     db.session.remove()
     assert {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"} <= patient_indexes()
-    assert not {"address_label", "last_assessed_on", "last_score"} & patient_columns()
+    assert not {"address_label", "last_assessed_on", "last_score"} & columns("patients")
     downgrade(revision="0001")
     db.session.remove()
     assert not {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"} & patient_indexes()
-    assert name_collation() is None and tables() == TABLES
+    assert name_collation() is None and tables() == TABLES - {"idempotency_keys"}
     upgrade()
     assert search_indexes | list_indexes <= patient_indexes() and name_collation() == "und-x-icu"
     assert schema_drift() == []
 
 
-def patient_columns() -> set:
-    return {column["name"] for column in inspect(db.engine).get_columns("patients")}
+def columns(table: str) -> set:
+    return {column["name"] for column in inspect(db.engine).get_columns(table)}
+
+
+def test_0004_versions_existing_records_from_1_and_goes_down_again(migrated_app):
+    """Records stored before 0004 get version 1; downgrading removes the versions and the keys."""
+    downgrade(revision="0003")
+    db.session.remove()
+    assert "version" not in columns("patients") | columns("assessments") and "idempotency_keys" not in tables()
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, email, first_name, last_name, password_hash, "
+                                "is_active, is_superuser, token_epoch, created_at, updated_at) VALUES "
+                                "('alice', '', '', '', 'x', true, false, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO patients (clinician_id, full_name, gender, birthdate, phone, address, "
+                                "created_at, updated_at) SELECT id, 'Ann Lee', 'f', '1980-01-01', '1', 'a', "
+                                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM users"))
+    upgrade()
+    assert db.session.scalar(select(Patient.version)) == 1
+    assert tables() == TABLES and schema_drift() == []
 
 
 def test_0007_fills_in_each_patients_last_assessment(migrated_app):
     """Patients assessed before the upgrade get their latest assessment's date and score; the
     others none, and every address label starts empty."""
-    downgrade(revision="0003")
+    downgrade(revision="0004")
     db.session.remove()
+    assert not {"address_label", "last_assessed_on", "last_score"} & columns("patients")
     with db.engine.begin() as connection:
         connection.execute(text("INSERT INTO users (id, username, password_hash, email, first_name, last_name, "
                                 "is_active, is_superuser, token_epoch, created_at, updated_at) VALUES "

@@ -5,7 +5,9 @@ Flask-Admin's own writes (`form.populate_obj` + commit) are replaced: a view tur
 form into the domain's data dict and calls the domain as the signed-in superuser, via the admin
 channel, so the admin obeys the same rules, with the same messages, as the API and the portal,
 and every change is audited. A rule the domain refuses shows as errors on the re-rendered form
-(and a flash) and changes nothing.
+(and a flash) and changes nothing. Edit forms carry the record's version in a hidden field: saving
+over a newer version changes nothing and says who saved it and when, each differing field showing
+its saved value; saving again applies the admin's values deliberately.
 """
 from datetime import UTC, datetime
 
@@ -16,8 +18,8 @@ from flask_admin.model import typefmt
 from flask_login import current_user
 
 from healthpal.admin.access import SuperuserOnly
-from healthpal.domain import channels, rules
-from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.domain import channels, rules, versions
+from healthpal.domain.exceptions import Conflict, Invalid, NotFound, Stale
 from healthpal.extensions import db
 
 VIA = channels.ADMIN
@@ -56,6 +58,19 @@ def utc_time(view, value: datetime, name) -> str:
     """A timestamp as UTC to the second, saying so (stored naive-UTC on SQLite, tz-aware on PostgreSQL)."""
     moment = value if value.tzinfo is None else value.astimezone(UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def plain(value) -> str:
+    """A value as an admin reads it: dates as YYYY-MM-DD, nothing as ""."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def conditions(form) -> dict:
+    """What an update asks of the record besides its data: for a versioned record (its form has a
+    hidden `version` field), the version the form was opened at."""
+    return {"expected": versions.parse(submitted(form.version))} if "version" in form._fields else {}
 
 
 class AdminView(SuperuserOnly, ModelView):
@@ -99,7 +114,8 @@ class DomainView(AdminView):
     """An admin view whose create, update and delete call the domain.
 
     Subclasses define `form_data(form)` (the submitted form as the domain's data dict),
-    `domain_create(data)`, `domain_update(record, data)` and `domain_delete(record)`;
+    `domain_create(data)`, `domain_update(record, data, **conditions)` and `domain_delete(record)`, and for
+    versioned records `shown(values)`;
     `field_names` maps a domain field to the form field showing its errors, where they differ.
     """
 
@@ -111,7 +127,12 @@ class DomainView(AdminView):
     def domain_create(self, data: dict):
         raise NotImplementedError
 
-    def domain_update(self, record, data: dict):
+    def domain_update(self, record, data: dict, **conditions):
+        raise NotImplementedError
+
+    def shown(self, values: dict) -> dict[str, str]:
+        """Values in the domain's shape (a Stale refusal's saved ones, or the form's data) as text
+        keyed by form field, so the two compare."""
         raise NotImplementedError
 
     def domain_delete(self, record) -> None:
@@ -129,7 +150,7 @@ class DomainView(AdminView):
         return False
 
     def update_model(self, form, model) -> bool:
-        return self.attempt(lambda: self.domain_update(model, self.form_data(form)), form,
+        return self.attempt(lambda: self.domain_update(model, self.form_data(form), **conditions(form)), form,
                             "Could not save the record")
 
     def delete_model(self, model) -> bool:
@@ -145,7 +166,28 @@ class DomainView(AdminView):
         except NotFound:
             self.gone()
             return False
+        except Stale as stale:
+            self.overtaken(form, stale)
+            return False
+        except Conflict as conflict:
+            db.session.rollback()
+            flash(str(conflict), "error")
+            return False
         return True
+
+    def overtaken(self, form, stale: Stale) -> None:
+        """Someone saved the record after this form was opened: nothing was changed. Each field whose
+        saved value differs from the form's says so; the form now carries the saved version, so
+        saving it again applies the admin's values over theirs."""
+        db.session.rollback()
+        when = utc_time(self, stale.changed_at, "at") if stale.changed_at else "an unknown time"
+        flash(f"Not saved: {stale.changed_by or 'someone'} saved this record at {when}, after you opened this "
+              "form. Fields that differ show the saved value; save again to apply yours.", "error")
+        saved, yours = self.shown(stale.current), self.shown(self.form_data(form))
+        for name, value in saved.items():
+            if value != yours.get(name) and name in form._fields:
+                form[name].errors = [*form[name].errors, f"Saved now: {value or '(empty)'}"]
+        form.version.data = str(stale.version)
 
     def gone(self) -> None:
         db.session.rollback()

@@ -118,27 +118,28 @@ def events_for(*, entity_type: str | None = None, entity_id: int | None = None,
 
 @dataclass(frozen=True)
 class Change:
-    """Who last changed a record, and when (UTC)."""
+    """Who last changed a record, and when (UTC): `by` is the actor's name as it is now (their
+    username if they have no name, or the username recorded if they are gone)."""
 
     by: str
+    actor_username: str
     at: datetime
 
 
-def last_change(*, entity) -> Change | None:
-    """The latest create or update of `entity` in the trail (one query): the actor's name as it
-    is now (their username if they have no name, or as recorded if they are gone), and the time."""
+def last_change(entity) -> Change | None:
+    """The latest create or update recorded for `entity`, in one query."""
     row = db.session.execute(
         select(AuditEvent.at, AuditEvent.actor_username, User)
         .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.entity_type == _entity_type(entity),
-               AuditEvent.entity_id == entity.id, AuditEvent.action.in_((CREATE, UPDATE)))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1)
+        .where(AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id,
+               AuditEvent.action.in_((CREATE, UPDATE)))
+        .order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
     ).first()
     if row is None:
         return None
     moment = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
     return Change(by=row.User.display_name if row.User is not None else row.actor_username,
-                  at=moment.astimezone(UTC))
+                  actor_username=row.actor_username, at=moment.astimezone(UTC))
 
 
 def purge(*, actor, via: str, before: date) -> int:
@@ -146,7 +147,7 @@ def purge(*, actor, via: str, before: date) -> int:
     and record this purge (the date and how many were removed) in the same transaction.
     Returns how many events were removed."""
     cutoff = datetime.combine(before, time.min, tzinfo=UTC)
-    with atomic(duplicate="The audit trail changed during the purge; try again."):
+    with atomic():
         result = db.session.execute(
             delete(AuditEvent).where(AuditEvent.at < cutoff, AuditEvent.action != PURGE)
             .execution_options(synchronize_session=False)

@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.orm import selectinload
 
-from healthpal.domain import audit, channels, clock, rules
+from healthpal.domain import audit, channels, clock, rules, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
@@ -26,6 +26,8 @@ NOT_ASSESSED_DAYS = (30, 90, 180, 365)
 DEFAULT_ORDERING = "full_name"
 DUPLICATE = "You already have a patient with this full name and birthdate."
 UNKNOWN_CLINICIAN = "Choose an existing clinician, or none."
+# What a violated constraint means, when a racing writer got past the checks below.
+EXPLAINED = {"uq_patients_clinician_id_full_name_birthdate": ("non_field_errors", DUPLICATE)}
 
 
 def sees_everything(actor: User, via: str) -> bool:
@@ -45,11 +47,15 @@ def age(patient: Patient) -> int:
     return rules.age(patient.birthdate, clock.today())
 
 
-def get(*, actor: User, via: str, patient_id: int) -> Patient:
-    """One visible patient, or NotFound."""
+def get(*, actor: User, via: str, patient_id: int, for_update: bool = False) -> Patient:
+    """One visible patient, or NotFound. `for_update` locks its row until the transaction ends
+    (a writer racing for it waits) and reads it afresh, whatever this session held."""
     if not rules.is_id(patient_id):
         raise NotFound("Not found.")
-    patient = db.session.scalar(visible(actor, via).where(Patient.id == patient_id))
+    stmt = visible(actor, via).where(Patient.id == patient_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    patient = db.session.scalar(stmt)
     if patient is None:
         raise NotFound("Not found.")
     return patient
@@ -58,7 +64,7 @@ def get(*, actor: User, via: str, patient_id: int) -> Patient:
 def view(*, actor: User, via: str, patient_id: int) -> Patient:
     """`get`, recorded in the audit trail as a read of that patient."""
     patient = get(actor=actor, via=via, patient_id=patient_id)
-    with atomic(duplicate=DUPLICATE):
+    with atomic():
         audit.record(actor=actor, via=via, action=audit.READ, entity=patient)
     return patient
 
@@ -166,7 +172,7 @@ def create(*, actor: User, via: str, data: dict) -> Patient:
     cleaned = clean(data, partial=False, via=via)
     cleaned.setdefault("clinician_id", actor.id)
     patient = Patient(**cleaned)
-    with atomic(duplicate=DUPLICATE):
+    with atomic(EXPLAINED):
         _check_unique(patient)
         db.session.add(patient)
         db.session.flush()
@@ -175,38 +181,43 @@ def create(*, actor: User, via: str, data: dict) -> Patient:
     return patient
 
 
-def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool = False) -> Patient:
-    """Replace (or with `partial`, patch) a visible patient's fields."""
-    patient = get(actor=actor, via=via, patient_id=patient_id)
-    cleaned = clean(data, partial=partial, via=via)
-    before = _snapshot(patient)
-    with atomic(duplicate=DUPLICATE):
+def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool = False,
+           expected: versions.Expected = None) -> Patient:
+    """Replace (or with `partial`, patch) a visible patient's fields, on its locked row; Stale if
+    its version is not `expected`. Returns the patient as this change committed it."""
+    with atomic(EXPLAINED):
+        patient = get(actor=actor, via=via, patient_id=patient_id, for_update=True)
+        versions.check(patient, expected, snapshot=_snapshot)
+        cleaned = clean(data, partial=partial, via=via)
+        before = _snapshot(patient)
         with db.session.no_autoflush:
             for name, value in cleaned.items():
                 setattr(patient, name, value)
             _check_unique(patient)
         changes = audit.diff(before, _snapshot(patient))
         if changes:
+            versions.bump(patient)
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=patient, changes=changes)
     return patient
 
 
-def lock(patient_id: int) -> None:
-    """Hold the patient's row until the transaction ends, so that concurrent assessment writes
-    for one patient take turns and each sees the others' (see `refresh_last_assessment`)."""
-    db.session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update())
-
-
 def refresh_last_assessment(patient_id: int) -> None:
     """Set the patient's last assessment date and score from its assessments (latest date, then
-    latest id), in the current transaction; call `lock` first, before writing the assessment."""
+    latest id), in the current transaction, after writing one of them.
+
+    The patient's row is locked first (FOR NO KEY UPDATE: writers of the same patient's assessments
+    take turns here, while reads and foreign-key checks go on), so the UPDATE that follows, a new
+    statement, sees every assessment committed by the writers that refreshed before this one.
+    """
+    db.session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update(key_share=True))
+
     def latest(column):
         return (select(column).where(Assessment.patient_id == patient_id)
                 .order_by(Assessment.date.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
 
     db.session.execute(
         update_rows(Patient).where(Patient.id == patient_id)
-        # updated_at stays: the patient's own details did not change
+        # updated_at and version stay: the patient's own details did not change
         .values(last_assessed_on=latest(Assessment.date), last_score=latest(Assessment.score),
                 updated_at=Patient.updated_at)
         .execution_options(synchronize_session=False)
@@ -219,15 +230,19 @@ def assessment_count(*, actor: User, via: str, patient_id: int) -> int:
     return db.session.scalar(select(func.count(Assessment.id)).where(Assessment.patient_id == patient.id)) or 0
 
 
-def delete(*, actor: User, via: str, patient_id: int) -> None:
-    """Delete a visible patient and, with it, its assessments (each recorded as deleted too)."""
-    patient = get(actor=actor, via=via, patient_id=patient_id)
-    gone = list(db.session.scalars(
-        select(Assessment).where(Assessment.patient_id == patient.id).options(selectinload(Assessment.rounds))
-    ))
-    changes = audit.diff(_snapshot(patient), {})
-    changes["assessments"] = [len(gone), 0]
-    with atomic(duplicate=DUPLICATE):
+def delete(*, actor: User, via: str, patient_id: int, expected: versions.Expected = None) -> None:
+    """Delete a visible patient and, with it, its assessments (each recorded as deleted too), all
+    rows locked first; Stale if the patient's version is not `expected`."""
+    with atomic(EXPLAINED):
+        patient = get(actor=actor, via=via, patient_id=patient_id, for_update=True)
+        versions.check(patient, expected, snapshot=_snapshot)
+        gone = list(db.session.scalars(
+            select(Assessment).where(Assessment.patient_id == patient.id).order_by(Assessment.id)
+            .with_for_update().options(selectinload(Assessment.rounds))
+            .execution_options(populate_existing=True)
+        ))
+        changes = audit.diff(_snapshot(patient), {})
+        changes["assessments"] = [len(gone), 0]
         for assessment in gone:
             audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment, changes=audit.diff({
                 "patient": assessment.patient_id, "type": assessment.type, "date": assessment.date,

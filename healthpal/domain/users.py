@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from healthpal.domain import audit, channels, rules, throttle
+from healthpal.domain import audit, channels, rules, throttle, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
@@ -14,6 +14,11 @@ WRONG_OLD_PASSWORD = "Your old password was entered incorrectly. Please enter it
 MISMATCH = "The two password fields didn't match."
 SELF_EDITABLE = ("username", "first_name", "last_name")
 ADMIN_EDITABLE = ("username", "email", "first_name", "last_name", "is_active", "is_superuser")
+# What a violated constraint means, when a racing writer got past the checks below.
+EXPLAINED = {
+    "uq_users_username": ("username", USERNAME_TAKEN),
+    "uq_users_username_lower": ("username", USERNAME_TAKEN),
+}
 # Compared against when the username is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -77,7 +82,7 @@ def create(*, actor: User | None, via: str, data: dict) -> User:
     data = {**optional, **data} if isinstance(data, dict) else data
     cleaned = _clean(data, ("username", "password", *optional), partial=False)
     user = User(password_hash=generate_password_hash(cleaned.pop("password")), **cleaned)
-    with atomic(duplicate=USERNAME_TAKEN, field="username"):
+    with atomic(EXPLAINED):
         db.session.add(user)
         db.session.flush()
         # With no actor outside the CLI, this is a self-registration: the new user is the actor.
@@ -112,7 +117,7 @@ def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: b
     cleaned = _clean(data, fields, partial=partial, optional=tuple(name for name in fields if name != "username"),
                      exclude_id=user.id)
     before = _snapshot(user)
-    with atomic(duplicate=USERNAME_TAKEN, field="username"):
+    with atomic(EXPLAINED):
         for name, value in cleaned.items():
             setattr(user, name, value)
         if before["is_active"] and not user.is_active:
@@ -162,7 +167,7 @@ def set_password(*, actor: User | None, via: str, user_id: int, password: str) -
         rules.password(password)
     except rules.FieldError as error:
         raise Invalid({"password": error.messages}) from None
-    with atomic(duplicate=USERNAME_TAKEN):
+    with atomic():
         user.password_hash = generate_password_hash(password)
         user.token_epoch += 1
         audit.record(actor=actor, via=via, action=audit.UPDATE, entity=user, changes={"password": "changed"})
@@ -198,8 +203,9 @@ def delete(*, actor: User | None, via: str, user_id: int) -> None:
     """Delete a user; their patients stay, unassigned, for an admin to hand on (each unassignment
     is recorded in the audit trail as an update of that patient)."""
     user = get(user_id=user_id)
-    with atomic(duplicate=USERNAME_TAKEN):
+    with atomic():
         for patient in list(db.session.scalars(select(Patient).where(Patient.clinician_id == user.id))):
+            versions.bump(patient)  # the database unassigns it below (ON DELETE SET NULL): a change
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=patient,
                          changes={"clinician_id": [user.id, None]})
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=user,
