@@ -92,11 +92,11 @@ def not_assessed_for(days: int) -> ColumnElement[bool]:
     return or_(Patient.last_assessed_on.is_(None), Patient.last_assessed_on < since)
 
 
-def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
-           not_assessed_days: int | None = None, ordering: str | None = None,
-           page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of visible patients that `text` finds (see `matching`), optionally of one gender,
-    optionally only those not assessed in the last `not_assessed_days` (one of NOT_ASSESSED_DAYS)."""
+def listing(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
+            not_assessed_days: int | None = None, ordering: str | None = None) -> Select:
+    """SELECT of the visible patients that `text` finds (see `matching`), optionally of one gender,
+    optionally only those not assessed in the last `not_assessed_days` (one of NOT_ASSESSED_DAYS),
+    in the list's order (the list pages it; the CSV export streams all of it)."""
     stmt = visible(actor, via)
     text, gender = (text or "").strip(), gender or ""
     if "\x00" in gender:
@@ -107,7 +107,15 @@ def search(*, actor: User, via: str, text: str | None = None, gender: str | None
         stmt = stmt.where(Patient.gender == gender)
     if not_assessed_days in NOT_ASSESSED_DAYS:
         stmt = stmt.where(not_assessed_for(not_assessed_days))
-    stmt = stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id))
+    return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id))
+
+
+def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
+           not_assessed_days: int | None = None, ordering: str | None = None,
+           page: int | str = 1, page_size: int = 20) -> Page:
+    """A page of `listing`."""
+    stmt = listing(actor=actor, via=via, text=text, gender=gender, not_assessed_days=not_assessed_days,
+                   ordering=ordering)
     return paginate(stmt, number=page, size=page_size)
 
 

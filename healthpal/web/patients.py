@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from htmx_flask import request
 
-from healthpal.domain import assessments, audit, channels, patients, rules
+from healthpal.domain import assessments, audit, channels, comparison, patients, rules
 from healthpal.domain.exceptions import Invalid, Stale
 from healthpal.web import bp, charts, conflicts, forms, me, security
 
@@ -41,17 +41,21 @@ def _page_number(raw: str | None) -> int:
     return min(int(raw), MAX_PAGE)
 
 
+def list_query(args) -> dict:
+    """The list's search, filters and sort from the query string (unknown values dropped)."""
+    return {
+        "q": args.get("q", "").strip(),
+        "gender": args.get("gender", "") if args.get("gender") in rules.GENDERS else "",
+        "not_assessed": args.get("not_assessed", "") if args.get("not_assessed") in NOT_ASSESSED else "",
+        "sort": args.get("sort") if args.get("sort") in SORTS else "full_name",
+    }
+
+
 @bp.get("/")
 def patient_list():
     """The clinician's patients: search by name, phone or date of birth, filter by gender and by
     time since the last assessment, sort, page."""
-    query = {
-        "q": request.args.get("q", "").strip(),
-        "gender": request.args.get("gender", "") if request.args.get("gender") in rules.GENDERS else "",
-        "not_assessed": request.args.get("not_assessed", "") if request.args.get("not_assessed") in NOT_ASSESSED
-        else "",
-        "sort": request.args.get("sort") if request.args.get("sort") in SORTS else "full_name",
-    }
+    query = list_query(request.args)
     page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
                            not_assessed_days=int(query["not_assessed"] or 0), ordering=query["sort"],
                            page=_page_number(request.args.get("page")), page_size=PAGE_SIZE)
@@ -89,7 +93,8 @@ def patient_detail(patient_id: int):
     shown = [row for row in history if row.type == kind] if kind in types else history
     context = {"patient": patient, "age": patients.age(patient), "history": shown,
                "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown),
-               "last_change": audit.last_change(entity=patient)}
+               "choices": comparison.comparable(history), "chosen": {}, "errors": {},
+               "last_change": audit.last_change(patient)}
     template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 
