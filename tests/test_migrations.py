@@ -99,7 +99,7 @@ def name_collation() -> str | None:
 
 def test_the_later_steps_go_down_and_up_again(migrated_app):
     """0007 (accent-blind search, address labels, last assessment), 0003 (the names' collation)
-    and 0002 (the search indexes) come off, and go back on (0004 with them)."""
+    and 0002 (the search indexes) come off, and go back on (0004 and 0006 with them)."""
     search_indexes = {"ix_patients_name_fold_trgm", "ix_patients_phone_trgm"}
     list_indexes = {"ix_patients_clinician_last_assessed_on", "ix_patients_clinician_last_score"}
     assert search_indexes | list_indexes <= patient_indexes() and name_collation() == "und-x-icu"
@@ -140,7 +140,7 @@ def test_0004_versions_existing_records_from_1_and_goes_down_again(migrated_app)
 def test_0007_fills_in_each_patients_last_assessment(migrated_app):
     """Patients assessed before the upgrade get their latest assessment's date and score; the
     others none, and every address label starts empty."""
-    downgrade(revision="0004")
+    downgrade(revision="0006")
     db.session.remove()
     assert not {"address_label", "last_assessed_on", "last_score"} & columns("patients")
     with db.engine.begin() as connection:
@@ -151,10 +151,11 @@ def test_0007_fills_in_each_patients_last_assessment(migrated_app):
                                 "address, created_at, updated_at) VALUES "
                                 "(1, 1, 'Ann Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
                                 "(2, 1, 'Bea Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01')"))
-        connection.execute(text("INSERT INTO assessments (id, patient_id, type, date, score, created_at, "
-                                "updated_at) VALUES (1, 1, 'Mood', '2026-03-01', 40, '2026-01-01', '2026-01-01'), "
-                                "(2, 1, 'Sleep', '2026-05-01', 70, '2026-01-01', '2026-01-01'), "
-                                "(3, 1, 'Memory', '2026-04-01', 90, '2026-01-01', '2026-01-01')"))
+        connection.execute(text("INSERT INTO assessments (id, patient_id, clinician_id, type, date, score, "
+                                "created_at, updated_at) VALUES "
+                                "(1, 1, 1, 'Mood', '2026-03-01', 40, '2026-01-01', '2026-01-01'), "
+                                "(2, 1, 1, 'Sleep', '2026-05-01', 70, '2026-01-01', '2026-01-01'), "
+                                "(3, 1, 1, 'Memory', '2026-04-01', 90, '2026-01-01', '2026-01-01')"))
     upgrade()
     with db.engine.connect() as connection:
         rows = connection.execute(text("SELECT id, last_assessed_on, last_score, address_label FROM patients "

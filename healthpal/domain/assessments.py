@@ -194,6 +194,7 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
     """A new assessment for one of the actor's patients, with its rounds, in one transaction."""
     cleaned = clean(data, actor=actor, via=via, partial=False)
     with atomic(EXPLAINED):
+        patients.lock_last_assessment(cleaned["patient"].id)
         _check_unique(cleaned["patient"], cleaned["date"], cleaned["type"], None)
         assessment = Assessment(
             patient=cleaned["patient"], clinician_id=cleaned["patient"].clinician_id,
@@ -218,6 +219,8 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
         before = _snapshot(assessment)
         touched = sorted({assessment.patient_id, cleaned.get("patient", assessment.patient).id})
+        for patient_id in touched:
+            patients.lock_last_assessment(patient_id)
         _check_unique(
             cleaned.get("patient", assessment.patient), cleaned.get("date", assessment.date),
             cleaned.get("type", assessment.type), assessment.id,
@@ -248,6 +251,7 @@ def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expe
         assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
         versions.check(assessment, expected, snapshot=_snapshot)
         patient_id = assessment.patient_id
+        patients.lock_last_assessment(patient_id)
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
                      changes=audit.diff(_snapshot(assessment), {}))
         db.session.delete(assessment)

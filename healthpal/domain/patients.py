@@ -209,16 +209,16 @@ def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool 
     return patient
 
 
-def refresh_last_assessment(patient_id: int) -> None:
-    """Set the patient's last assessment date and score from its assessments (latest date, then
-    latest id), in the current transaction, after writing one of them.
-
-    The patient's row is locked first (FOR NO KEY UPDATE: writers of the same patient's assessments
-    take turns here, while reads and foreign-key checks go on), so the UPDATE that follows, a new
-    statement, sees every assessment committed by the writers that refreshed before this one.
-    """
+def lock_last_assessment(patient_id: int) -> None:
+    """Before writing one of the patient's assessments: lock the patient's row (FOR NO KEY UPDATE:
+    writers of the same patient's assessments take turns, while reads and foreign-key checks go on),
+    so `refresh_last_assessment`, a later statement, sees every assessment committed before."""
     db.session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update(key_share=True))
 
+
+def refresh_last_assessment(patient_id: int) -> None:
+    """Set the patient's last assessment date and score from its assessments (latest date, then
+    latest id), in the current transaction, after writing one of them (`lock_last_assessment` first)."""
     def latest(column):
         return (select(column).where(Assessment.patient_id == patient_id)
                 .order_by(Assessment.date.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
