@@ -24,12 +24,11 @@ from healthpal.web import account, assessments, auth, compare, exports, patients
 
 @bp.before_request
 def require_sign_in():
-    """Every portal page but the sign-in needs a signed-in user; the session's idle clock restarts."""
+    """Every portal page but the sign-in needs a signed-in user."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
         return send_to_sign_in()
-    security.keep_session_alive()
     return None
 
 

@@ -1,8 +1,8 @@
 """Browser-facing safety for the portal: the Content-Security-Policy, other response headers,
-the idle timeout, and where a sign-in may send the user next."""
+and where a sign-in may send the user next."""
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request
 
 # What the Maps JavaScript API with the Places library needs, and nothing more: its loader and
 # code (script), its autocomplete requests (connect), and the "powered by Google" logo (img).
@@ -52,11 +52,6 @@ def add_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
-
-
-def keep_session_alive() -> None:
-    """A signed-in session lasts PERMANENT_SESSION_LIFETIME after the last request (idle timeout)."""
-    session.permanent = True
 
 
 def safe_next(target: str | None) -> str | None:

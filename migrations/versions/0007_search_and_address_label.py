@@ -2,7 +2,7 @@
 last assessment
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0005
 Create Date: 2026-12-03 06:00:00
 
 - Names are searched without case or accents through `name_fold(full_name)`: on PostgreSQL an
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '0007'
-down_revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
