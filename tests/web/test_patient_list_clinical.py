@@ -63,8 +63,9 @@ def test_sorting_and_filtering_cost_the_same_queries_as_the_plain_list(alice, cl
             assert alice.get(url).status_code == 200
         return count[0]
 
-    assert {queries_for(url) for url in ("/", "/?sort=-last_score", "/?not_assessed=365&sort=last_assessed_on",
-                                         "/?q=1980-05-17")} == {3}
+    queries_for("/")  # the first request of a session also saves the session
+    assert len({queries_for(url) for url in ("/", "/?sort=-last_score", "/?not_assessed=365&sort=last_assessed_on",
+                                             "/?q=1980-05-17")}) == 1
 
 
 def test_the_form_stores_and_shows_the_address_label(alice, clinician):
