@@ -137,8 +137,8 @@ def accounts(app, args, clinicians: int) -> dict:
             "username": "clin001", "password": args.password, "first_name": "Clinician", "last_name": "One"})
         db.session.execute(text("""
             INSERT INTO users (username, email, first_name, last_name, password_hash, is_active, is_superuser,
-                               token_epoch, created_at, updated_at)
-            SELECT name, '', 'Clinician', '', :hash, true, name = :admin, 0, now(), now()
+                               key, created_at, updated_at)
+            SELECT name, '', 'Clinician', '', :hash, true, name = :admin, md5(gen_random_uuid()::text), now(), now()
             FROM unnest(CAST(:names AS text[])) WITH ORDINALITY AS n(name, position) ORDER BY position
         """), {"hash": first.password_hash, "admin": ADMIN,
                "names": [f"clin{n:03d}" for n in range(2, clinicians + 1)]

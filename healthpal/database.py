@@ -11,6 +11,7 @@ at once for BACKOFF_SECONDS rather than wait again, so the requests queued behin
 too. SQLite waits at most the lock timeout for a writer.
 """
 import select
+import sqlite3
 import time
 from functools import cache, partial
 
@@ -23,6 +24,9 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Engine, make_url
 
 from healthpal.extensions import db
+
+# What SQLite says when the database itself cannot be used (rather than the statement being wrong).
+SQLITE_UNAVAILABLE = ("unable to open database file", "database is locked", "disk I/O error")
 
 # Beyond the server's own statement timeout, how long to wait for its answer (the cancellation
 # error) before deciding that the server or the network is gone.
@@ -146,6 +150,9 @@ def unavailable(error: BaseException) -> bool:
     (refused, dropped or stalled connections, timeouts, a full pool), not that the request was wrong."""
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
+    if isinstance(error, exc.OperationalError) and isinstance(error.orig, sqlite3.Error):
+        # SQLite reports a wrong statement ("no such table") as an OperationalError too
+        return any(reason in str(error.orig) for reason in SQLITE_UNAVAILABLE)
     return isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError | exc.DisconnectionError)
 
 
