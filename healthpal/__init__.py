@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, the portal and the API, the admin, errors, CLI."""
+    """Build the app: configuration, extensions, the portal and the API, the admin, errors, the
+    security headers of every response, CLI."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_commands(app)
     return app
 
@@ -77,6 +79,12 @@ def register_errorhandlers(app: Flask) -> None:
     from healthpal import errors
 
     errors.init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from healthpal import security
+
+    security.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -48,8 +48,9 @@ def _int(name: str, default: int) -> int:
 def from_environment(instance_path: str) -> dict:
     """Every setting the app reads, taken from the environment with development defaults."""
     secret = os.environ.get("SECRET_KEY") or DEV_SECRET
+    env_name = os.environ.get("HEALTHPAL_ENV", "development")
     return {
-        "ENV_NAME": os.environ.get("HEALTHPAL_ENV", "development"),
+        "ENV_NAME": env_name,
         "SECRET_KEY": secret,
         "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY") or secret,
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL"), instance_path),
@@ -62,7 +63,11 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("HEALTHPAL_IDLE_TIMEOUT_MINUTES", 30)),
         "GOOGLE_MAPS_API_KEY": os.environ.get("GOOGLE_MAPS_API_KEY", ""),
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        # The portal's cookie: never readable by scripts, not sent on other sites' subrequests or
+        # POSTs, and (in production, unless turned off for a plain-HTTP test) only over HTTPS.
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", default=env_name == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
         # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
         # X-Forwarded-For/-Proto/-Host; 0 trusts no such header.
         "HEALTHPAL_TRUSTED_PROXIES": _int("HEALTHPAL_TRUSTED_PROXIES", 0),

@@ -6,6 +6,7 @@ Nothing here can create, edit or delete an event; events are only ever removed b
 import json
 
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
+from sqlalchemy.orm import joinedload
 
 from healthpal.admin.base import AdminView
 from healthpal.admin.filters import UtcDay
@@ -25,6 +26,11 @@ def changes_in_short(view, context, model, name) -> str:
     return text if len(text) <= SHORT else text[:SHORT] + "…"
 
 
+def current_username(view, context, model, name) -> str:
+    """The actor's username today (usernames can change; the event keeps the one at the time)."""
+    return model.actor.username if model.actor is not None else ""
+
+
 def options(values) -> tuple:
     return tuple((value, value) for value in values)
 
@@ -33,18 +39,21 @@ class AuditView(AdminView):
     can_create = False
     can_edit = False
     can_delete = False
-    column_list = ("at", "actor_username", "action", "entity_type", "entity_id", "patient_id", "channel", "changes")
+    column_list = ("at", "actor_username", "actor_id", "actor", "action", "entity_type", "entity_id", "patient_id",
+                   "channel", "changes")
     column_details_list = ("id", *column_list)
     column_export_list = column_details_list
-    column_labels = {"at": "Time (UTC)", "actor_username": "Actor", "entity_type": "Entity",
-                     "entity_id": "Entity id", "patient_id": "Patient id"}
-    column_formatters = {"changes": changes_in_short}
-    column_formatters_detail = column_formatters_export = {"changes": changes}
+    column_labels = {"at": "Time (UTC)", "actor_username": "Actor", "actor_id": "Actor id",
+                     "actor": "Actor's username now", "entity_type": "Entity", "entity_id": "Entity id",
+                     "patient_id": "Patient id"}
+    column_formatters = {"changes": changes_in_short, "actor": current_username}
+    column_formatters_detail = column_formatters_export = {"changes": changes, "actor": current_username}
     column_sortable_list = ("at", "actor_username", "action", "entity_type", "channel")
     column_default_sort = [("at", True), ("id", True)]
     column_filters = (
         FilterEqual(AuditEvent.actor_username, "Actor"),
         FilterLike(AuditEvent.actor_username, "Actor"),
+        IntEqualFilter(AuditEvent.actor_id, "Actor id"),
         IntEqualFilter(AuditEvent.patient_id, "Patient id"),
         FilterEqual(AuditEvent.action, "Action", options=options(audit.ACTIONS)),
         FilterEqual(AuditEvent.channel, "Channel", options=options(channels.ALL)),
@@ -54,6 +63,11 @@ class AuditView(AdminView):
         UtcDay(AuditEvent.at, "Date", "from"),
         UtcDay(AuditEvent.at, "Date", "before"),
     )
+
+
+    def get_query(self):
+        """Each event with its actor's current account, in the same query."""
+        return super().get_query().options(joinedload(AuditEvent.actor))
 
 
 def view() -> AuditView:

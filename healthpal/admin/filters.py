@@ -1,6 +1,6 @@
 """List filters the stock Flask-Admin ones do not cover: by clinician username, unassigned
 patients, and UTC calendar days over a timestamp."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.filters import BaseBooleanFilter, BaseDateFilter
@@ -57,6 +57,8 @@ class UtcDay(BaseSQLAFilter, BaseDateFilter):
             return query.filter(column >= start)
         if self.how == "before":
             return query.filter(column < start)
+        if value == date.max:  # the last day there is: no day after it to stop before
+            return query.filter(column >= start)
         return query.filter(column >= start, column < start + timedelta(days=1))
 
     def operation(self) -> str:

@@ -5,6 +5,7 @@ from werkzeug.exceptions import NotFound as PageNotFound
 
 from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import login_manager
+from healthpal.security import safe_path
 from healthpal.web import security
 
 bp = Blueprint("web", __name__)
@@ -38,11 +39,11 @@ def send_to_sign_in():
     if (login_manager.login_message_category, login_manager.login_message) not in session.get("_flashes", []):
         flash(login_manager.login_message, login_manager.login_message_category)
     if request.htmx:
-        back = security.safe_next(request.htmx.current_url) or url_for("web.patient_list")
+        back = safe_path(request.htmx.current_url) or url_for("web.patient_list")
         response = current_app.response_class(status=401)
         response.headers["HX-Redirect"] = url_for("web.login", next=back)
         return response
-    return redirect(url_for("web.login", next=security.safe_next(request.full_path.rstrip("?"))))
+    return redirect(url_for("web.login", next=safe_path(request.full_path.rstrip("?"))))
 
 
 @bp.errorhandler(NotFound)
@@ -56,4 +57,3 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     app.register_blueprint(bp)
-    security.init_app(app)

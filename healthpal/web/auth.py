@@ -7,7 +7,8 @@ from flask_login import current_user, login_user, logout_user
 from healthpal.domain import users
 from healthpal.domain.exceptions import Invalid, NotFound, Throttled
 from healthpal.extensions import login_manager
-from healthpal.web import bp, security
+from healthpal.security import safe_path
+from healthpal.web import bp
 
 
 @login_manager.user_loader
@@ -39,7 +40,7 @@ def wait_message(seconds: int) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with username and password, under the failed-login throttle the API shares."""
-    next_path = security.safe_next(request.values.get("next"))
+    next_path = safe_path(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_path or url_for("web.patient_list"))
     if request.method == "GET":

@@ -1,9 +1,6 @@
-"""Fixtures for the API tests: an authenticated JSON client, a SQL statement counter and a live server."""
-import threading
-
+"""Fixtures for the API tests: an authenticated JSON client and a SQL statement counter."""
 import pytest
 from sqlalchemy import event
-from werkzeug.serving import make_server
 
 from healthpal.extensions import db
 from tests.api.support import Api
@@ -37,15 +34,3 @@ def statements():
     event.listen(db.engine, "before_cursor_execute", record)
     yield seen
     event.remove(db.engine, "before_cursor_execute", record)
-
-
-@pytest.fixture(scope="module")
-def live_server(app):
-    """The app on a real socket (127.0.0.1, a free port), in a thread, for this module's tests."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.socket.getsockname()[1]}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
