@@ -21,7 +21,8 @@ def _token(data: dict, name: str) -> str:
 @route("/auth/login/", methods=["POST"])
 def login():
     username, password = users.credentials(body.json_object())
-    user = users.sign_in(username=username, password=password, address=request.remote_addr or "")
+    user = users.sign_in(username=username, password=password, address=request.remote_addr or "",
+                         via=channels.API)
     return serializers.signed_in(user, tokens.issue(user))
 
 

@@ -4,7 +4,7 @@ import math
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from healthpal.domain import users
+from healthpal.domain import channels, users
 from healthpal.domain.exceptions import Invalid, NotFound, Throttled
 from healthpal.extensions import login_manager
 from healthpal.security import safe_path
@@ -48,7 +48,7 @@ def login():
     username = request.form.get("username")
     try:
         user = users.sign_in(username=username, password=request.form.get("password"),
-                             address=request.remote_addr or "")
+                             address=request.remote_addr or "", via=channels.PORTAL)
     except Throttled as error:
         page = render_template("auth/login.html", next=next_path, errors={}, username=username or "",
                                throttled=wait_message(error.retry_after))
