@@ -5,11 +5,11 @@ Nothing here can create, edit or delete an event; events are only ever removed b
 """
 import json
 
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from sqlalchemy.orm import joinedload
 
 from healthpal.admin.base import AdminView
-from healthpal.admin.filters import UtcDay
+from healthpal.admin.filters import IdEqual, UtcDay
 from healthpal.domain import audit, channels
 from healthpal.models import AuditEvent
 
@@ -53,17 +53,16 @@ class AuditView(AdminView):
     column_filters = (
         FilterEqual(AuditEvent.actor_username, "Actor"),
         FilterLike(AuditEvent.actor_username, "Actor"),
-        IntEqualFilter(AuditEvent.actor_id, "Actor id"),
-        IntEqualFilter(AuditEvent.patient_id, "Patient id"),
+        IdEqual(AuditEvent.actor_id, "Actor id"),
+        IdEqual(AuditEvent.patient_id, "Patient id"),
         FilterEqual(AuditEvent.action, "Action", options=options(audit.ACTIONS)),
         FilterEqual(AuditEvent.channel, "Channel", options=options(channels.ALL)),
         FilterEqual(AuditEvent.entity_type, "Entity", options=options(audit.ENTITY_TYPES)),
-        IntEqualFilter(AuditEvent.entity_id, "Entity id"),
+        IdEqual(AuditEvent.entity_id, "Entity id"),
         UtcDay(AuditEvent.at, "Date", "on"),
         UtcDay(AuditEvent.at, "Date", "from"),
         UtcDay(AuditEvent.at, "Date", "before"),
     )
-
 
     def get_query(self):
         """Each event with its actor's current account, in the same query."""

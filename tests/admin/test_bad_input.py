@@ -60,11 +60,22 @@ def test_a_page_past_the_end_is_an_empty_list(admin, clinician):
     "/admin/audit/?flt0_date_on_utc=9999-12-31",
     "/admin/assessment/?flt0_date_between=2020-01-01+to+9999-12-31",
     "/admin/patient/?search=%FF%FE",
-    "/admin/audit/?flt0_patient_id_equals=99999999999999999999",
 ])
 def test_odd_but_harmless_values_show_the_list(admin, clinician, url):
     factories.make_patient(clinician, full_name="Anna Odd")
     assert admin.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/audit/?flt0_patient_id_equals=99999999999999999999",
+    "/admin/audit/?flt0_entity_id_equals=-1",
+    "/admin/audit/?flt0_actor_id_equals=0",
+    "/admin/assessment/?flt0_patient_id_equals=9223372036854775808",
+])
+def test_an_id_no_record_can_have_is_an_invalid_filter_value(admin, clinician, url):
+    factories.make_patient(clinician)
+    response = admin.get(url)
+    assert response.status_code == 200 and "Invalid Filter Value" in message(response)
 
 
 @pytest.mark.parametrize("view", ["user", "patient", "assessment"])
