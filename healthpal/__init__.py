@@ -1,7 +1,9 @@
 """Healthpal: a clinician portal, a mobile JSON API and an admin panel over one domain layer."""
 from pathlib import Path
+from typing import cast
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from healthpal import config as settings
 
@@ -20,6 +22,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     trust_proxies(app)
     register_extensions(app)
+    adapt_sqlite(app)
+    guard_audit(app)
     register_blueprints(app)
     register_admin(app)
     register_errorhandlers(app)
@@ -36,8 +40,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     settings.check_production(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    json = cast(DefaultJSONProvider, app.json)
+    json.ensure_ascii = False
+    json.sort_keys = False
 
 
 def trust_proxies(app: Flask) -> None:
@@ -47,7 +52,8 @@ def trust_proxies(app: Flask) -> None:
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add middleware
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
 
 
 def register_extensions(app: Flask) -> None:
@@ -60,6 +66,22 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+
+
+def adapt_sqlite(app: Flask) -> None:
+    """On SQLite (the development default), what the app relies on from PostgreSQL."""
+    from healthpal import sqlite
+
+    sqlite.init_app(app)
+
+
+def guard_audit(app: Flask) -> None:
+    """No transaction changes a user, patient or assessment without its audit event."""
+    from healthpal.domain import audit_guard
+    from healthpal.extensions import db
+
+    with app.app_context():
+        audit_guard.install(db.engine, app.config["HEALTHPAL_AUDIT_GUARD"])
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,7 +5,7 @@ import click
 from flask import Flask
 
 from healthpal import demo
-from healthpal.domain import audit, channels, users
+from healthpal.domain import audit, channels, rules, users
 from healthpal.domain.exceptions import DomainError, Invalid
 
 VIA = channels.CLI
@@ -29,7 +29,7 @@ def _user(username: str):
 
 @click.command("create-user")
 @click.argument("username")
-@click.option("--password", required=True, help="At least 8 characters, not all digits, not a common one.")
+@click.option("--password", required=True, help=rules.HINTS["password"])
 @click.option("--email", default="")
 @click.option("--first-name", default="")
 @click.option("--last-name", default="")

@@ -72,6 +72,8 @@ def from_environment(instance_path: str) -> dict:
         # X-Forwarded-For/-Proto/-Host; 0 trusts no such header.
         "HEALTHPAL_TRUSTED_PROXIES": _int("HEALTHPAL_TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies: 1 MiB at most (413 beyond)
+        # A change committed without its audit event: "log" it (the default), "raise" (the tests) or "off".
+        "HEALTHPAL_AUDIT_GUARD": os.environ.get("HEALTHPAL_AUDIT_GUARD", "log"),
     }
 
 

@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 
 from healthpal.domain import assessments, channels, clock, patients, users
+from healthpal.models import User
 
 CLINICIAN = {"username": "demo", "password": "demo-clinician-2024", "first_name": "Dana",
              "last_name": "Reyes", "email": "dana.reyes@example.org"}
@@ -36,14 +37,19 @@ ASSESSMENTS = {
 }
 
 
+def _account(data: dict) -> tuple[User, bool]:
+    """The demo account named in `data`, created if missing; and whether it was created now."""
+    existing = users.by_username(str(data["username"]))
+    if existing is not None:
+        return existing, False
+    return users.create(actor=None, via=channels.CLI, data=data), True
+
+
 def seed() -> dict:
     """Create the demo logins and patients if they are missing; return what was created."""
-    created = {"users": 0, "patients": 0, "assessments": 0}
-    for account in (CLINICIAN, ADMIN):
-        if users.by_username(account["username"]) is None:
-            users.create(actor=None, via=channels.CLI, data=account)
-            created["users"] += 1
-    clinician = users.by_username(CLINICIAN["username"])
+    clinician, clinician_is_new = _account(CLINICIAN)
+    _admin, admin_is_new = _account(ADMIN)
+    created = {"users": clinician_is_new + admin_is_new, "patients": 0, "assessments": 0}
     if patients.search(actor=clinician, via=channels.CLI, page_size=1).total:
         return created
     rng = random.Random(2024)

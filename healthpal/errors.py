@@ -21,8 +21,9 @@ def _detail(error: HTTPException) -> str:
 
 def handle_http_error(error: HTTPException):
     if wants_json():
-        headers = {"Allow": ", ".join(sorted(error.valid_methods))} if getattr(error, "valid_methods", None) else None
-        return error_response(error.code, _detail(error), headers=headers)
+        allowed = getattr(error, "valid_methods", None)
+        headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+        return error_response(error.code or 500, _detail(error), headers=headers)
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
     return render_template(template, error=error), error.code
 

@@ -1,7 +1,4 @@
 """Flask extensions, created unbound; the app factory binds them."""
-import sqlite3
-import unicodedata
-
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,8 +7,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -34,37 +30,3 @@ csrf = CSRFProtect()
 jwt = JWTManager()
 htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="moving-window")
-
-
-# Names sort as people expect (Élodie with the E's, Łukasz with the L's, "de la Cruz" among the D's):
-# PostgreSQL's ICU root collation; on SQLite a collation of the same name with the same idea.
-NAME_COLLATION = "und-x-icu"
-_BASE_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l", "ŧ": "t"})
-
-
-def _unicode_lower(value):
-    return value.lower() if isinstance(value, str) else value
-
-
-def name_sort_key(value: str) -> tuple:
-    """Letters first without case or accents (é → e, ł → l, ß → ss), then with them."""
-    folded = unicodedata.normalize("NFKD", value.casefold().translate(_BASE_LETTERS))
-    return "".join(c for c in folded if not unicodedata.combining(c)), value.casefold(), value
-
-
-def _compare_names(left: str, right: str) -> int:
-    left_key, right_key = name_sort_key(left), name_sort_key(right)
-    return (left_key > right_key) - (left_key < right_key)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_connection(dbapi_connection, _record):
-    """SQLite enforces ON DELETE CASCADE / SET NULL only when asked, per connection; and its
-    lower() folds ASCII only, so searching "élodie" would miss "Élodie" (PostgreSQL folds both);
-    and it has no ICU, so the names' collation is defined here."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-        dbapi_connection.create_collation(NAME_COLLATION, _compare_names)

@@ -4,6 +4,7 @@ Rules live in `healthpal.domain`; the constraints here are the database's last l
 """
 import hashlib
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -18,7 +19,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from healthpal.extensions import NAME_COLLATION, db
+from healthpal.extensions import Base, db
+
+# Names sort as people expect (Élodie with the E's, Łukasz with the L's, "de la Cruz" among the D's):
+# PostgreSQL's ICU root collation; on SQLite `healthpal.sqlite` defines a collation of that name.
+NAME_COLLATION = "und-x-icu"
+
+# Flask-SQLAlchemy builds `db.Model` at run time from `Base`; the type checker sees `Base`.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -30,7 +41,7 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class User(Timestamps, db.Model):
+class User(Timestamps, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +77,7 @@ class User(Timestamps, db.Model):
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
 
 
-class Patient(Timestamps, db.Model):
+class Patient(Timestamps, Model):
     __tablename__ = "patients"
     __table_args__ = (
         UniqueConstraint("clinician_id", "full_name", "birthdate"),
@@ -103,7 +114,7 @@ Index("ix_patients_full_name_trgm", Patient.full_name, postgresql_using="gin",
 Index("ix_patients_phone_trgm", Patient.phone, postgresql_using="gin", postgresql_ops={"phone": "gin_trgm_ops"})
 
 
-class Assessment(Timestamps, db.Model):
+class Assessment(Timestamps, Model):
     __tablename__ = "assessments"
     __table_args__ = (
         UniqueConstraint("patient_id", "date", "type"),
@@ -134,7 +145,7 @@ def _question_digest(context) -> str:
     return hashlib.sha256(context.get_current_parameters()["question"].encode()).hexdigest()
 
 
-class QARound(db.Model):
+class QARound(Model):
     __tablename__ = "qa_rounds"
     __table_args__ = (
         # Questions may be 10,000 characters: too long for a B-tree entry, so uniqueness is
@@ -153,7 +164,7 @@ class QARound(db.Model):
     assessment: Mapped[Assessment] = relationship(back_populates="rounds")
 
 
-class RevokedToken(db.Model):
+class RevokedToken(Model):
     """A JWT revoked one by one (logout); whole-user revocation uses `User.token_epoch`."""
 
     __tablename__ = "revoked_tokens"
@@ -164,7 +175,7 @@ class RevokedToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One append-only line of the audit trail: who did what to which record, when and where."""
 
     __tablename__ = "audit_events"

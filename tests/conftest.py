@@ -36,6 +36,7 @@ def test_config(database_uri, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "HEALTHPAL_AUDIT_GUARD": "raise",   # a write path that forgets its audit event fails its tests
     }
 
 

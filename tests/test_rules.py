@@ -387,13 +387,15 @@ def test_username_refuses_other_characters(value):
 
 
 @pytest.mark.parametrize("value, stored", [
-    ("", ""), ("  ", ""), ("a@b.co", "a@b.co"), (" Ann@Example.org ", "Ann@Example.org"),
+    ("", ""), ("  ", ""), ("a@b.co", "a@b.co"), (" Ann@Example.org ", "Ann@example.org"),
+    ("zoë@müller.de", "zoë@müller.de"),
 ])
 def test_email_accepts_an_address_or_blank(value, stored):
     assert rules.email(value) == stored
 
 
-@pytest.mark.parametrize("value", ["ab", "a@b", "a b@c.de", "a@@b.co", "@b.co", "a@b.co x", "x" * 250 + "@b.co"])
+@pytest.mark.parametrize("value", ["ab", "a@b", "a b@c.de", "a@@b.co", "@b.co", "a@b.co x", "x" * 250 + "@b.co",
+                                   "a..b@c.de", "a@-c.de", "a@localhost"])
 def test_email_refuses_malformed_addresses(value):
     assert len(refused(rules.email, value)) == 1
 

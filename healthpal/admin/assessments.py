@@ -18,7 +18,7 @@ from wtforms.widgets import DateInput
 
 from healthpal.admin.base import VIA, DomainView, IdLoader, chosen, submitted
 from healthpal.admin.filters import IdEqual, Where, clinician_ids
-from healthpal.domain import assessments
+from healthpal.domain import assessments, rules
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient
 
@@ -32,9 +32,9 @@ def assessment_form(patient_loader) -> type[BaseForm]:
     class AssessmentForm(BaseForm):
         patient = AjaxSelectField(patient_loader, "Patient", allow_blank=True,
                                   description="Any clinician's patient; search by name or phone.")
-        type = StringField("Type", description="Letters and digits, words joined by a space or hyphen.")
+        type = StringField("Type", description=rules.HINTS["type"])
         date = StringField("Date", widget=DateInput(), description="YYYY-MM-DD; leave empty for today.")
-        score = StringField("Score", description="A whole number from 0 to 100.")
+        score = StringField("Score", description=rules.HINTS["score"])
         rounds = InlineFieldList(InlineFormField(RoundForm), label="Q&A round", min_entries=1)
 
     return AssessmentForm
@@ -99,7 +99,7 @@ class AssessmentView(DomainView):
         return query
 
     def form_data(self, form) -> dict:
-        data = {"patient": chosen(form.patient) or None, "type": submitted(form.type),
+        data: dict[str, object] = {"patient": chosen(form.patient) or None, "type": submitted(form.type),
                 "date": submitted(form.date) or None, "score": submitted(form.score)}
         data = {name: value for name, value in data.items() if value is not None}
         data["qna_rounds"] = [

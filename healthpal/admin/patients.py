@@ -7,11 +7,11 @@ from wtforms.widgets import DateInput
 
 from healthpal.admin.base import VIA, DomainView, IdLoader, chosen, submitted
 from healthpal.admin.filters import Where, YesNo, clinician_ids
-from healthpal.domain import patients
+from healthpal.domain import patients, rules
 from healthpal.extensions import db
 from healthpal.models import Patient, User
 
-GENDERS = (("f", "f (female)"), ("m", "m (male)"))
+GENDERS = tuple(rules.GENDERS.items())
 TEXT_FIELDS = ("full_name", "gender", "birthdate", "phone", "address")
 
 
@@ -34,8 +34,8 @@ def patient_form(clinician_loader) -> type[BaseForm]:
         full_name = StringField("Full name")
         gender = SelectField("Gender", choices=GENDERS, validate_choice=False)
         birthdate = StringField("Birthdate", widget=DateInput(), description="YYYY-MM-DD")
-        phone = StringField("Phone", description="Digits only, up to 15, no country code.")
-        address = StringField("Address", description="A Google Place ID.")
+        phone = StringField("Phone", description=rules.HINTS["phone"])
+        address = StringField("Address", description=rules.HINTS["address"])
         clinician = AjaxSelectField(clinician_loader, "Clinician", allow_blank=True, blank_text="Unassigned",
                                     description="Type to search users; clear to leave the patient unassigned.")
 

@@ -18,13 +18,12 @@ from healthpal.security import safe_path
 
 ENDS_ACCESS = "their portal sessions and API tokens stop working at once"
 TEXT_FIELDS = ("username", "email", "first_name", "last_name")
-PASSWORD_RULES = "At least 8 characters, not all digits, not a common password."
 # Someone else's new password: the browser must not fill in the admin's own saved one.
 NEW_PASSWORD = {"autocomplete": "new-password"}
 
 
 class UserForm(BaseForm):
-    username = StringField("Username", description="Letters, digits and @ . + - _ (up to 150).")
+    username = StringField("Username", description=rules.HINTS["username"])
     email = StringField("Email")
     first_name = StringField("First name")
     last_name = StringField("Last name")
@@ -34,11 +33,11 @@ class UserForm(BaseForm):
 
 
 class NewUserForm(UserForm):
-    password = PasswordField("Password", description=PASSWORD_RULES, render_kw=NEW_PASSWORD)
+    password = PasswordField("Password", description=rules.HINTS["password"], render_kw=NEW_PASSWORD)
 
 
 class PasswordForm(BaseForm):
-    password = PasswordField("New password", description=PASSWORD_RULES, render_kw=NEW_PASSWORD)
+    password = PasswordField("New password", description=rules.HINTS["password"], render_kw=NEW_PASSWORD)
 
 
 class UserView(DomainView):
@@ -104,6 +103,8 @@ class UserView(DomainView):
         done = 0
         for raw in ids:
             number = rules.id_number(raw)
+            if number is None:
+                continue
             try:
                 users.deactivate(actor=self.actor, via=VIA, user_id=number)
             except (Invalid, NotFound):

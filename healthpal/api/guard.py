@@ -6,7 +6,7 @@ a path that does not exist is 404 whether or not the caller is authenticated.
 """
 from flask import current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
-from werkzeug.routing import RequestRedirect
+from werkzeug.routing import MapAdapter, RequestRedirect
 
 from healthpal.api import bp, paths, tokens
 
@@ -30,7 +30,7 @@ def wrong_method_without_slash() -> None:
     """
     if not isinstance(request.routing_exception, NotFound) or request.path.endswith("/"):
         return
-    adapter = current_app.create_url_adapter(request)
+    adapter = _url_adapter()
     try:
         adapter.match(request.path + "/", method=request.method)
     except MethodNotAllowed as error:
@@ -45,8 +45,8 @@ def endpoint() -> str | None:
         return request.url_rule.endpoint
     error = request.routing_exception
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        adapter = current_app.create_url_adapter(request)
-        rule, _ = adapter.match(method=error.valid_methods[0], return_rule=True)
+        adapter = _url_adapter()
+        rule, _ = adapter.match(method=next(iter(error.valid_methods)), return_rule=True)
         return rule.endpoint
     return None
 
@@ -70,7 +70,7 @@ def options(name: str | None):
     (werkzeug finds none for a path written without its trailing slash)."""
     if request.method != "OPTIONS" or name is None:
         return None
-    adapter = current_app.create_url_adapter(request)
+    adapter = _url_adapter()
     methods = adapter.allowed_methods() or adapter.allowed_methods(request.path + "/")
     response = current_app.response_class()
     response.headers["Allow"] = ", ".join(sorted(methods))
@@ -93,3 +93,11 @@ def check_request():
     if protected(name):
         tokens.require_access()
     return options(name)
+
+
+def _url_adapter() -> MapAdapter:
+    """The URL map bound to this request (inside a request there always is one)."""
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        raise RuntimeError("no URL adapter outside a request")
+    return adapter

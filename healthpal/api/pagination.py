@@ -7,14 +7,16 @@ from healthpal.domain.paging import Page
 
 
 def _link(number: int) -> str:
-    """This request's absolute URL at page `number`, every other query parameter kept."""
+    """This list's absolute URL at page `number`, every other query parameter kept, always in the
+    path's trailing-slash form (so `/api/patients` and `/api/patients/` answer the same body)."""
     args = request.args.copy()
     if number == 1:
         args.pop("page", None)
     else:
         args["page"] = str(number)
     query = urlencode(list(args.items(multi=True)))
-    return request.base_url + ("?" + query if query else "")
+    base = request.base_url if request.base_url.endswith("/") else request.base_url + "/"
+    return base + ("?" + query if query else "")
 
 
 def envelope(page: Page, dump) -> dict:

@@ -14,14 +14,16 @@ shows only as `{"password": "changed"}`, and a password re-hashed the current wa
 
 `record` adds the event to the current transaction, so it commits, or rolls back, with the change
 it describes: a change that fails leaves no event, and a committed change always has its event.
+`audit_guard` checks the latter at every commit.
 
 Events are kept forever unless an admin purges them by date (`flask --app wsgi purge-audit
 --before YYYY-MM-DD`). The purge is itself recorded, and records of purges are never purged.
 """
 import getpass
 from datetime import UTC, date, datetime, time
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from healthpal.domain import channels, clock
 from healthpal.domain.transactions import atomic
@@ -44,7 +46,7 @@ def _plain(value):
 
 def diff(before: dict, after: dict) -> dict:
     """`{field: [old, new]}` for each field whose value changed; secrets say only that they changed."""
-    changes = {}
+    changes: dict[str, object] = {}
     for name in dict.fromkeys([*before, *after]):
         old, new = before.get(name), after.get(name)
         if old == new:
@@ -116,10 +118,11 @@ def purge(*, actor, via: str, before: date) -> int:
     Returns how many events were removed."""
     cutoff = datetime.combine(before, time.min, tzinfo=UTC)
     with atomic(duplicate="The audit trail changed during the purge; try again."):
-        removed = db.session.execute(
+        result = db.session.execute(
             delete(AuditEvent).where(AuditEvent.at < cutoff, AuditEvent.action != PURGE)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        removed = cast(CursorResult, result).rowcount
         _event(actor=actor, via=via, action=PURGE, entity_type="audit", entity_id=None, patient_id=None,
                changes={"before": before.isoformat(), "removed": removed})
     return removed

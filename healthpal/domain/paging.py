@@ -78,7 +78,7 @@ def paginate(stmt: Select, *, number: int | str, size: int) -> Page:
     empty page past the first need a separate count. An out-of-range page raises NotFound.
     """
     if number == LAST:
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         number = max(1, math.ceil(total / size))
     if not isinstance(number, int) or not 1 <= number <= MAX_PAGE:
         raise NotFound("Invalid page.")

@@ -5,11 +5,23 @@ The parameters are OWASP's (Password Storage Cheat Sheet, argon2id): 19 MiB of m
 iterations, 1 lane. Hashes written before argon2id (Werkzeug's `scrypt:` and `pbkdf2:`) still
 verify, and `outdated` says they (and argon2 hashes with other parameters) should be replaced.
 """
+from typing import TypedDict
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from werkzeug.security import check_password_hash
 
-PARAMETERS = {"type": Type.ID, "memory_cost": 19 * 1024, "time_cost": 2, "parallelism": 1}  # KiB, passes, lanes
+
+class Parameters(TypedDict):
+    """argon2-cffi's PasswordHasher arguments."""
+
+    type: Type
+    memory_cost: int  # KiB
+    time_cost: int  # passes
+    parallelism: int  # lanes
+
+
+PARAMETERS: Parameters = {"type": Type.ID, "memory_cost": 19 * 1024, "time_cost": 2, "parallelism": 1}
 HASHER = PasswordHasher(**PARAMETERS)
 ARGON2 = "$argon2"
 # Checked against when there is no account to check, so a miss costs as much time as a wrong password.

@@ -161,7 +161,7 @@ def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool 
 def assessment_count(*, actor: User, via: str, patient_id: int) -> int:
     """How many assessments would go with the patient if it were deleted."""
     patient = get(actor=actor, via=via, patient_id=patient_id)
-    return db.session.scalar(select(func.count(Assessment.id)).where(Assessment.patient_id == patient.id))
+    return db.session.scalar(select(func.count(Assessment.id)).where(Assessment.patient_id == patient.id)) or 0
 
 
 def delete(*, actor: User, via: str, patient_id: int) -> None:

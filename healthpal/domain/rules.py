@@ -1,14 +1,17 @@
 """Every field rule of Healthpal (shared/API.md §2–§4), written once.
 
 Pure functions over plain values: each cleaner takes what a client sent and returns the value to
-store, or raises `FieldError` with the messages to show. No database, no Flask (the common-password
-list is read from a file in the package once, at import).
+store, or raises `FieldError` with the messages to show. No database, no Flask (e-mail syntax is
+email-validator's; the common-password list is read from a file in the package once, at import).
 """
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from pathlib import Path
+from typing import TypeGuard
+
+from email_validator import EmailNotValidError, validate_email
 
 REQUIRED = "This field is required."
 NULL = "This field may not be null."
@@ -17,18 +20,48 @@ NOT_TEXT = "Not a valid string."
 NUL_CHAR = "Null characters are not allowed."
 DATE_FORMAT = "Date has wrong format. Use YYYY-MM-DD."
 
+# Each rule's limits and choices, and what it allows in words: the one source of form hints, admin
+# descriptions, CLI help and the OpenAPI document's patterns, lengths and enums
+# (tests/test_rule_descriptions.py fails when any of them drifts from here).
+GENDERS = {"m": "Male", "f": "Female"}          # stored value → what people read
+FULL_NAME_LENGTH = (2, 255)
+PHONE_MAX_DIGITS = 15
+PLACE_ID_MAX_LENGTH = 512
+TYPE_MAX_LENGTH = 64
+SCORE_RANGE = (0, 100)
+USERNAME_MAX_LENGTH = 150
+PERSON_NAME_MAX_LENGTH = 150
+EMAIL_MAX_LENGTH = 254
+PASSWORD_MIN_LENGTH = 8
 MAX_AGE_YEARS = 120
 MAX_ROUNDS = 200
 MAX_ROUND_TEXT = 10_000
 MAX_ID = 2**63 - 1  # the largest id any of our databases can compare with
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_PHONE = re.compile(r"[0-9]{1,15}")
-_PLACE_ID = re.compile(r"[A-Za-z0-9_-]{1,512}")
-_TYPE = re.compile(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*")
+HINTS = {
+    "full_name": "Latin letters (accents allowed); words joined by a space, apostrophe or hyphen.",
+    "phone": f"Digits only, no country code (up to {PHONE_MAX_DIGITS}).",
+    "address": f"A Google Place ID: up to {PLACE_ID_MAX_LENGTH} letters, digits, '_' or '-'.",
+    "type": f"Up to {TYPE_MAX_LENGTH} characters: words of letters (A-Z) and digits joined by a single space or "
+            "hyphen.",
+    "score": f"A whole number from {SCORE_RANGE[0]} to {SCORE_RANGE[1]}.",
+    "username": f"Up to {USERNAME_MAX_LENGTH} letters, digits and @ . + - _ characters.",
+    "password": f"At least {PASSWORD_MIN_LENGTH} characters, not all digits, not a common password.",
+}
+
+PATTERNS = {
+    "phone": rf"[0-9]{{1,{PHONE_MAX_DIGITS}}}",
+    "address": rf"[A-Za-z0-9_-]{{1,{PLACE_ID_MAX_LENGTH}}}",
+    "type": r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*",
+    "username": rf"[A-Za-z0-9@.+_-]{{1,{USERNAME_MAX_LENGTH}}}",
+    "date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+}
+_DATE = re.compile(PATTERNS["date"])
+_PHONE = re.compile(PATTERNS["phone"])
+_PLACE_ID = re.compile(PATTERNS["address"])
+_TYPE = re.compile(PATTERNS["type"])
 _DIGITS = re.compile(r"[0-9]+")
-_USERNAME = re.compile(r"[\w.@+-]{1,150}", re.ASCII)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_USERNAME = re.compile(PATTERNS["username"])
 _NAME_SEPARATORS = frozenset(" '-")
 
 # The 10,000 most common passwords (healthpal/domain/data/README.md says where they come from),
@@ -46,15 +79,17 @@ class FieldError(ValueError):
         self.messages = list(messages)
 
 
-def collect(data: Mapping, cleaners: Mapping[str, Callable], *, partial: bool) -> tuple[dict, dict]:
+def collect(data: Mapping, cleaners: Mapping[str, Callable], *, partial: bool,
+            optional: Collection[str] = ()) -> tuple[dict, dict]:
     """Run each field's cleaner over `data`; return (cleaned values, all field errors together).
 
-    Absent keys are an error unless `partial` (a PATCH); `null` is refused for every field.
+    Absent keys are an error unless `partial` (a PATCH) or named in `optional`; `null` is refused
+    for every field.
     """
     cleaned, errors = {}, {}
     for name, clean in cleaners.items():
         if name not in data:
-            if not partial:
+            if not partial and name not in optional:
                 errors[name] = [REQUIRED]
             continue
         if data[name] is None:
@@ -105,7 +140,7 @@ def _is_latin_letter(char: str) -> bool:
 def full_name(value) -> str:
     """2–255 characters: words of Latin letters joined by one space, apostrophe or hyphen."""
     value = unicodedata.normalize("NFC", text(value))
-    if not 2 <= len(value) <= 255:
+    if not FULL_NAME_LENGTH[0] <= len(value) <= FULL_NAME_LENGTH[1]:
         raise FieldError("Full name must be between 2 and 255 characters long.")
     letters_ok = all(_is_latin_letter(c) or c in _NAME_SEPARATORS for c in value)
     doubled = any(a in _NAME_SEPARATORS and b in _NAME_SEPARATORS for a, b in zip(value, value[1:], strict=False))
@@ -120,8 +155,9 @@ def full_name(value) -> str:
 def gender(value) -> str:
     """`m` or `f`."""
     value = text(value)
-    if value not in ("m", "f"):
-        raise FieldError(f'"{value}" is not a valid choice. Use "m" or "f".')
+    if value not in GENDERS:
+        choices = " or ".join(f'"{choice}"' for choice in GENDERS)
+        raise FieldError(f'"{value}" is not a valid choice. Use {choices}.')
     return value
 
 
@@ -144,7 +180,7 @@ def id_number(value) -> int | None:
     return None
 
 
-def is_id(value) -> bool:
+def is_id(value) -> TypeGuard[int]:
     """Whether `value` can be the id of a stored record (anything else matches nothing)."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
@@ -178,7 +214,7 @@ def phone(value) -> str:
         value = str(value)
     value = text(value)
     if not _PHONE.fullmatch(value):
-        raise FieldError("Phone number must be 1 to 15 digits (0-9), with no spaces or symbols.")
+        raise FieldError(f"Phone number must be 1 to {PHONE_MAX_DIGITS} digits (0-9), with no spaces or symbols.")
     return value
 
 
@@ -186,18 +222,15 @@ def place_id(value) -> str:
     """A Google Place ID: 1–512 characters of A-Z a-z 0-9 _ -."""
     value = text(value)
     if not _PLACE_ID.fullmatch(value):
-        raise FieldError("Address must be a Google Place ID: up to 512 letters, digits, '_' or '-'.")
+        raise FieldError("Address must be " + HINTS["address"][0].lower() + HINTS["address"][1:])
     return value
 
 
 def assessment_type(value) -> str:
     """1–64 characters: words of ASCII letters and digits joined by one space or hyphen."""
     value = text(value)
-    if len(value) > 64 or not _TYPE.fullmatch(value):
-        raise FieldError(
-            "Type must be up to 64 characters: words of letters (A-Z) and digits joined by a "
-            "single space or hyphen."
-        )
+    if len(value) > TYPE_MAX_LENGTH or not _TYPE.fullmatch(value):
+        raise FieldError("Type must be " + HINTS["type"][0].lower() + HINTS["type"][1:])
     return value
 
 
@@ -225,8 +258,8 @@ def score(value) -> int:
         value = int(value)
     elif not isinstance(value, int):
         raise invalid
-    if not 0 <= value <= 100:
-        raise FieldError("Score must be between 0 and 100.")
+    if not SCORE_RANGE[0] <= value <= SCORE_RANGE[1]:
+        raise FieldError(f"Score must be between {SCORE_RANGE[0]} and {SCORE_RANGE[1]}.")
     return value
 
 
@@ -257,7 +290,7 @@ def qna_rounds(value) -> list[tuple[str, str]]:
     results = [_round(item) for item in value]
     if any(errors for _, errors in results):
         raise FieldError(*[errors for _, errors in results])
-    rounds = [cleaned for cleaned, _ in results]
+    rounds = [cleaned for cleaned, _ in results if cleaned is not None]
     if len(rounds) > MAX_ROUNDS:
         raise FieldError(f"An assessment can have at most {MAX_ROUNDS} rounds.")
     questions = [question for question, _ in rounds]
@@ -271,21 +304,25 @@ def username(value) -> str:
     """1–150 characters of letters, digits and @ . + - _."""
     value = text(value)
     if not _USERNAME.fullmatch(value):
-        raise FieldError("Username must be up to 150 letters, digits and @ . + - _ characters.")
+        raise FieldError("Username must be " + HINTS["username"][0].lower() + HINTS["username"][1:])
     return value
 
 
 def email(value) -> str:
-    """An e-mail address, or blank."""
-    value = text(value, max_length=254, allow_blank=True)
-    if value and not _EMAIL.fullmatch(value):
-        raise FieldError("Enter a valid email address.")
-    return value
+    """An e-mail address in its normalised form (the domain lower-cased), or blank. The syntax is
+    email-validator's (RFC 5321/5322, internationalised addresses included); no DNS look-up."""
+    value = text(value, max_length=EMAIL_MAX_LENGTH, allow_blank=True)
+    if not value:
+        return value
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise FieldError("Enter a valid email address.") from None
 
 
 def person_name(value) -> str:
     """A first or last name: up to 150 characters, may be blank."""
-    return text(value, max_length=150, allow_blank=True)
+    return text(value, max_length=PERSON_NAME_MAX_LENGTH, allow_blank=True)
 
 
 def password(value) -> str:
@@ -297,8 +334,8 @@ def password(value) -> str:
     if "\x00" in value:
         raise FieldError(NUL_CHAR)
     problems = []
-    if len(value) < 8:
-        problems.append("This password is too short. It must contain at least 8 characters.")
+    if len(value) < PASSWORD_MIN_LENGTH:
+        problems.append(f"This password is too short. It must contain at least {PASSWORD_MIN_LENGTH} characters.")
     if value.isdigit():
         problems.append("This password is entirely numeric.")
     if value.lower() in COMMON_PASSWORDS:

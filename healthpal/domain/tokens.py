@@ -1,7 +1,8 @@
 """API token revocation: single tokens (logout) and every token of a user (`User.token_epoch`)."""
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from healthpal.domain import clock
 from healthpal.domain.transactions import atomic
@@ -33,5 +34,6 @@ def holder(*, user_id: int, jti: str) -> tuple[User | None, bool]:
 def purge_expired() -> int:
     """Forget revoked tokens that have expired anyway; returns how many."""
     with atomic(duplicate="", field="detail"):
-        removed = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < clock.now())).rowcount
+        result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < clock.now()))
+        removed = cast(CursorResult, result).rowcount
     return removed

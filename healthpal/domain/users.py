@@ -45,11 +45,11 @@ def by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def _clean(data, fields, *, partial: bool, exclude_id: int | None = None) -> dict:
+def _clean(data, fields, *, partial: bool, optional: tuple = (), exclude_id: int | None = None) -> dict:
     if not isinstance(data, dict):
         raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
-    required = {name: CLEANERS[name] for name in fields}
-    cleaned, errors = rules.collect(data, required, partial=partial)
+    cleaners = {name: CLEANERS[name] for name in fields}
+    cleaned, errors = rules.collect(data, cleaners, partial=partial, optional=optional)
     if "username" in cleaned and "username" not in errors:
         errors.update(_username_taken(cleaned["username"], exclude_id))
     if errors:
@@ -99,12 +99,15 @@ def register(*, via: str, data: dict) -> User:
 
 def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: bool = True) -> User:
     """Change a user's details. Users edit their own names and username; superusers in the admin
-    panel (and the CLI) all fields. Deactivating a user ends all their sessions and tokens."""
+    panel (and the CLI) all fields. A full update (`partial=False`, an API PUT) requires only the
+    username: any other field left out keeps its value, as the mobile app's earlier backend did.
+    Deactivating a user ends all their sessions and tokens."""
     user = get(user_id=user_id)
     fields = _editable(actor, via, user)
     if isinstance(data, dict):
         data = {name: value for name, value in data.items() if name in fields}
-    cleaned = _clean(data, fields, partial=partial, exclude_id=user.id)
+    cleaned = _clean(data, fields, partial=partial, optional=tuple(name for name in fields if name != "username"),
+                     exclude_id=user.id)
     before = _snapshot(user)
     with atomic(duplicate=USERNAME_TAKEN, field="username"):
         for name, value in cleaned.items():

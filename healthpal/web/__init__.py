@@ -1,8 +1,10 @@
 """The clinician portal (HTML + htmx): thin views over the domain layer."""
-from flask import Blueprint, Flask, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, session, url_for
 from flask_login import current_user
+from htmx_flask import request
 from werkzeug.exceptions import NotFound as PageNotFound
 
+from healthpal.domain import rules
 from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import login_manager
 from healthpal.security import safe_path
@@ -57,3 +59,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     app.register_blueprint(bp)
+    app.jinja_env.globals.update(hints=rules.HINTS, genders=rules.GENDERS, score_range=rules.SCORE_RANGE)

@@ -54,7 +54,7 @@ def assessment_values(assessment) -> dict:
     }
 
 
-def round_errors(errors: dict, count: int) -> tuple[list[dict], list[str]]:
+def round_errors(errors: dict, count: int) -> tuple[list[Mapping], list[str]]:
     """Split the domain's `qna_rounds` errors into one dict per round (aligned with the form)
     and the messages about the list as a whole (empty, too long, duplicate questions)."""
     raw = errors.get("qna_rounds") or []

@@ -1,7 +1,8 @@
 """Patients in the portal: the searchable list, the patient page, create, edit and delete."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
+from htmx_flask import request
 
-from healthpal.domain import assessments, channels, patients
+from healthpal.domain import assessments, channels, patients, rules
 from healthpal.domain.exceptions import Invalid
 from healthpal.web import bp, charts, forms, me, security
 
@@ -10,7 +11,6 @@ PAGE_SIZE = 20
 MAX_PAGE = 1_000_000
 SORTS = {"full_name": "Name, A to Z", "-full_name": "Name, Z to A",
          "-birthdate": "Youngest first", "birthdate": "Oldest first"}
-GENDERS = {"f": "Female", "m": "Male"}
 
 
 def wants_fragment() -> bool:
@@ -40,14 +40,14 @@ def patient_list():
     """The clinician's patients: search by name or phone, filter by gender, sort, page."""
     query = {
         "q": request.args.get("q", "").strip(),
-        "gender": request.args.get("gender", "") if request.args.get("gender") in GENDERS else "",
+        "gender": request.args.get("gender", "") if request.args.get("gender") in rules.GENDERS else "",
         "sort": request.args.get("sort") if request.args.get("sort") in SORTS else "full_name",
     }
     page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
                            ordering=query["sort"], page=_page_number(request.args.get("page")),
                            page_size=PAGE_SIZE)
     latest = assessments.latest_for(actor=me(), via=VIA, patient_ids=[p.id for p in page.items])
-    context = {"page": page, "latest": latest, "query": query, "genders": GENDERS, "sorts": SORTS,
+    context = {"page": page, "latest": latest, "query": query, "sorts": SORTS,
                "age": patients.age, "list_url": list_url}
     if wants_fragment():  # the address bar shows the tidy URL of what is now on screen
         headers = {"Vary": "HX-Request", "HX-Push-Url": list_url(query, page=page.number)}
@@ -60,13 +60,12 @@ def patient_new():
     """Add a patient; on a mistake the form comes back with each message by its field."""
     security.allow_google_maps()
     if request.method == "GET":
-        return render_template("patients/form.html", patient=None, values={}, errors={}, genders=GENDERS)
+        return render_template("patients/form.html", patient=None, values={}, errors={})
     data = forms.patient_data(request.form)
     try:
         patient = patients.create(actor=me(), via=VIA, data=data)
     except Invalid as error:
-        return render_template("patients/form.html", patient=None, values=data, errors=error.errors,
-                               genders=GENDERS), 422
+        return render_template("patients/form.html", patient=None, values=data, errors=error.errors), 422
     flash(f"{patient.full_name} was added.", "success")
     return redirect(url_for("web.patient_detail", patient_id=patient.id))
 
@@ -79,7 +78,7 @@ def patient_detail(patient_id: int):
     types = sorted({row.type for row in history})
     kind = request.args.get("type", "")
     shown = [row for row in history if row.type == kind] if kind in types else history
-    context = {"patient": patient, "age": patients.age(patient), "genders": GENDERS, "history": shown,
+    context = {"patient": patient, "age": patients.age(patient), "history": shown,
                "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown)}
     template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
@@ -92,14 +91,13 @@ def patient_edit(patient_id: int):
     if request.method == "GET":
         patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
         return render_template("patients/form.html", patient=patient, values=forms.patient_values(patient),
-                               errors={}, genders=GENDERS)
+                               errors={})
     patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)
     data = forms.patient_data(request.form)
     try:
         patients.update(actor=me(), via=VIA, patient_id=patient.id, data=data)
     except Invalid as error:
-        return render_template("patients/form.html", patient=patient, values=data, errors=error.errors,
-                               genders=GENDERS), 422
+        return render_template("patients/form.html", patient=patient, values=data, errors=error.errors), 422
     flash("The patient's details were saved.", "success")
     return redirect(url_for("web.patient_detail", patient_id=patient.id))
 

@@ -34,10 +34,20 @@ def test_put_replaces_username_and_names(api):
     assert api.get("/api/auth/user/").status_code == 200  # the token names the user by id
 
 
-def test_put_requires_every_writable_field(api):
+def test_put_of_the_username_alone_keeps_the_names(api):
     response = api.put("/api/auth/user/", json={"username": "alice2"})
+    assert response.status_code == 200
+    assert (response.json["username"], response.json["first_name"], response.json["last_name"]) == (
+        "alice2", "Alice", "Adams")
+    account = users.get(user_id=api.user_id)
+    assert (account.username, account.first_name, account.last_name) == ("alice2", "Alice", "Adams")
+
+
+def test_put_without_a_username_is_400_keyed_by_username_alone_and_changes_nothing(api):
+    response = api.put("/api/auth/user/", json={"first_name": "Ana"})
     assert response.status_code == 400
-    assert set(response.json) == {"first_name", "last_name"}
+    assert response.json == {"username": ["This field is required."]}
+    assert users.get(user_id=api.user_id).first_name == "Alice"
 
 
 def test_a_taken_username_is_400(api, other_clinician):

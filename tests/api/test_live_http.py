@@ -163,6 +163,21 @@ def test_pagination_links_name_the_live_host(http, live_server):
     assert http.get(link.path + "?" + link.query).json["previous"].startswith(live_server)
 
 
+def test_both_forms_of_a_list_path_give_the_same_links_over_http(http, live_server):
+    for n in range(3):
+        factories.make_patient(http.user, phone=f"77{n}")
+    unslashed, slashed = http.get("/api/patients?page_size=2"), http.get("/api/patients/?page_size=2")
+    assert unslashed.json == slashed.json
+    assert unslashed.json["next"] == f"{live_server}/api/patients/?page_size=2&page=2"
+
+
+def test_a_put_of_the_username_alone_keeps_the_names_over_http(http):
+    response = http.put("/api/auth/user", json={"username": "alice-renamed"})
+    assert response.status_code == 200
+    assert (response.json["first_name"], response.json["last_name"]) == ("Alice", "Adams")
+    assert http.put("/api/auth/user/", json={"last_name": "Li"}).json == {"username": ["This field is required."]}
+
+
 def test_unicode_round_trips_unescaped_on_the_wire(http):
     patient = factories.make_patient(http.user, full_name="Dvořák Ñúñez-Øst")
     rounds = [{"question": "Как дела? «ça va» 🙂", "answer": "好 — ✓ مرحبا"}]

@@ -87,3 +87,14 @@ def test_assessment_lists_are_paginated_the_same_way(api):
     response = api.get(f"/api/assessments/?page_size=2&patient={patient.id}")
     assert response.json["count"] == 3
     assert query(response.json["next"]) == {"page_size": ["2"], "patient": [str(patient.id)], "page": ["2"]}
+
+
+@pytest.mark.parametrize("path", ["/api/patients", "/api/assessments"])
+def test_a_list_answers_the_same_body_with_or_without_its_trailing_slash(api, many, path):
+    factories.make_assessment(many[0], type="Mood", date="2024-01-02")
+    factories.make_assessment(many[0], type="Mood", date="2024-01-03")
+    unslashed, slashed = api.get(path + "?page_size=1"), api.get(path + "/?page_size=1")
+    assert unslashed.status_code == slashed.status_code == 200
+    assert unslashed.json == slashed.json
+    assert unslashed.json["next"] == f"http://localhost{path}/?page_size=1&page=2"
+    assert api.get(path + "?page_size=1&page=2").json["previous"] == f"http://localhost{path}/?page_size=1"
