@@ -5,7 +5,7 @@ import click
 from flask import Flask
 
 from healthpal import demo
-from healthpal.domain import audit, channels, rules, users
+from healthpal.domain import audit, channels, idempotency, rules, users
 from healthpal.domain.exceptions import DomainError, Invalid
 
 VIA = channels.CLI
@@ -90,6 +90,13 @@ def purge_audit(before):
     click.echo(f"Purged {removed} audit event(s) recorded before {before:%Y-%m-%d}.")
 
 
+@click.command("purge-idempotency-keys")
+def purge_idempotency_keys():
+    """Forget the API's idempotency keys older than 24 hours (their creates can no longer be replayed)."""
+    removed = idempotency.purge_expired()
+    click.echo(f"Purged {removed} expired idempotency key(s).")
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_user, deactivate_user, delete_user, seed_demo, purge_audit):
+    for command in (create_user, deactivate_user, delete_user, seed_demo, purge_audit, purge_idempotency_keys):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
-"""The database schema: users, patients, assessments, their Q&A rounds, revoked tokens and the audit log.
+"""The database schema: users, patients, assessments, their Q&A rounds, revoked tokens, the audit
+log and the API's idempotency keys.
 
 Rules live in `healthpal.domain`; the constraints here are the database's last line of defence.
 """
@@ -41,6 +42,13 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+class Versioned:
+    """A record clients may hold a copy of: `version` starts at 1 and the domain bumps it with every
+    committed change (the API's ETag; the portal's and admin's forms carry it to detect lost updates)."""
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
 class User(Timestamps, Model):
     __tablename__ = "users"
 
@@ -77,7 +85,7 @@ class User(Timestamps, Model):
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
 
 
-class Patient(Timestamps, Model):
+class Patient(Versioned, Timestamps, Model):
     __tablename__ = "patients"
     __table_args__ = (
         UniqueConstraint("clinician_id", "full_name", "birthdate"),
@@ -114,7 +122,7 @@ Index("ix_patients_full_name_trgm", Patient.full_name, postgresql_using="gin",
 Index("ix_patients_phone_trgm", Patient.phone, postgresql_using="gin", postgresql_ops={"phone": "gin_trgm_ops"})
 
 
-class Assessment(Timestamps, Model):
+class Assessment(Versioned, Timestamps, Model):
     __tablename__ = "assessments"
     __table_args__ = (
         UniqueConstraint("patient_id", "date", "type"),
@@ -196,3 +204,20 @@ class AuditEvent(Model):
     changes: Mapped[dict | None] = mapped_column(JSON)
 
     actor: Mapped[User | None] = relationship()
+
+
+class IdempotencyKey(Model):
+    """The response to an API create sent with an `Idempotency-Key`, kept for 24 hours so that a
+    retry with that key replays it instead of creating a twin (stored with the create it describes)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -168,30 +168,33 @@ def frozen_clock(monkeypatch):
 
 @pytest.fixture
 def race(app, database_uri):
-    """`race(call)` runs `call()` in several threads released at the same moment, each in its own
-    app context (so its own session and connection); returns each thread's result or exception."""
+    """`race(call)` runs `call()` in several threads (`threads=4`), or `race(call_a, call_b, ...)` each
+    call in a thread of its own, all released at the same moment, each in its own app context (so its
+    own session and connection); returns each thread's result or exception, in the calls' order."""
     if not database_uri.startswith("postgresql"):
         pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL): SQLite admits one writer at a time, "
                     "so writes cannot race")
 
-    def run(call, threads: int = 4) -> list:
+    def run(*calls, threads: int = 4) -> list:
+        calls = calls * threads if len(calls) == 1 else calls
         db.session.commit()                      # nothing of this test's session may hold a lock
-        start = threading.Barrier(threads)
-        results = [None] * threads
+        start = threading.Barrier(len(calls))
+        results = [None] * len(calls)
 
         def worker(index):
             with app.app_context():
                 start.wait()
                 try:
-                    results[index] = call()
+                    results[index] = calls[index]()
                 except Exception as error:      # noqa: BLE001 - the caller judges each outcome
                     results[index] = error
 
-        workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+        workers = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
         for thread in workers:
             thread.start()
         for thread in workers:
             thread.join(timeout=30)
+        db.session.expire_all()                  # what the test reads next comes from the database
         return results
 
     return run

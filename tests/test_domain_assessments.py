@@ -229,10 +229,11 @@ def test_a_failure_while_replacing_rounds_keeps_the_old_record(patient):
 
 
 def test_the_database_refuses_duplicate_questions_even_past_the_rules(patient, monkeypatch):
-    """Were the rules ever bypassed, the digest constraint still stops half an assessment being saved."""
+    """Were the rules ever bypassed, the digest constraint still stops half an assessment being saved,
+    and the refusal names the rounds, not a duplicate assessment."""
     monkeypatch.setattr(rules, "qna_rounds", lambda value: [("Same?", "a"), ("Same?", "b")])
     errors = errors_of(lambda: new(patient, date="2024-01-15"))
-    assert list(errors) == ["non_field_errors"]
+    assert errors == {"qna_rounds": [assessments.DUPLICATE_QUESTION]}
     assert count(Assessment) == 0 and count(QARound) == 0
 
 

@@ -6,7 +6,7 @@ failures in the throttle) behind; whichever order they run in, the second proves
 import pytest
 from sqlalchemy import func, select
 
-from healthpal.domain import channels, patients, throttle, tokens, users
+from healthpal.domain import channels, idempotency, patients, throttle, tokens, users
 from healthpal.domain.exceptions import Invalid
 from healthpal.extensions import db
 from tests import factories
@@ -27,6 +27,8 @@ def test_each_test_starts_empty_and_may_leave_a_mess(run):
     factories.make_assessment(patient)
     patients.view(actor=clinician, via=channels.API, patient_id=patient.id)
     tokens.revoke(("jti-" + run, 4_102_444_800))
+    idempotency.once(actor=clinician, key="key-" + run, fingerprint="same", create=lambda: patient,
+                     render=lambda _: idempotency.Answer(201, "{}", "1"))
     for _ in range(5):
         with pytest.raises(Invalid):
             users.sign_in(username="alice", password="wrong-password", address="10.0.0.1", via=channels.API)

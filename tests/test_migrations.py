@@ -11,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +21,7 @@ from healthpal.models import Assessment, Patient, QARound, User
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"users", "patients", "assessments", "qa_rounds", "revoked_tokens", "audit_events"}
+TABLES = {"users", "patients", "assessments", "qa_rounds", "revoked_tokens", "audit_events", "idempotency_keys"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -98,10 +98,32 @@ def test_the_later_steps_go_down_and_up_again(migrated_app):
     assert search_indexes <= patient_indexes() and name_collation() == "und-x-icu"
     downgrade(revision="0001")
     db.session.remove()
-    assert not search_indexes & patient_indexes() and name_collation() is None and tables() == TABLES
+    assert not search_indexes & patient_indexes() and name_collation() is None
+    assert tables() == TABLES - {"idempotency_keys"}
     upgrade()
     assert search_indexes <= patient_indexes() and name_collation() == "und-x-icu"
     assert schema_drift() == []
+
+
+def columns(table: str) -> set:
+    return {column["name"] for column in inspect(db.engine).get_columns(table)}
+
+
+def test_0004_versions_existing_records_from_1_and_goes_down_again(migrated_app):
+    """Records stored before 0004 get version 1; downgrading removes the versions and the keys."""
+    downgrade(revision="0003")
+    db.session.remove()
+    assert "version" not in columns("patients") | columns("assessments") and "idempotency_keys" not in tables()
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (username, email, first_name, last_name, password_hash, "
+                                "is_active, is_superuser, token_epoch, created_at, updated_at) VALUES "
+                                "('alice', '', '', '', 'x', true, false, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO patients (clinician_id, full_name, gender, birthdate, phone, address, "
+                                "created_at, updated_at) SELECT id, 'Ann Lee', 'f', '1980-01-01', '1', 'a', "
+                                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM users"))
+    upgrade()
+    assert db.session.scalar(select(Patient.version)) == 1
+    assert tables() == TABLES and schema_drift() == []
 
 
 def test_patient_search_is_backed_by_trigram_indexes_on_postgresql(migrated_app):

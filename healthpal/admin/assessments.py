@@ -13,10 +13,10 @@ from flask_admin.model.fields import AjaxSelectField, InlineFieldList, InlineFor
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.widgets import DateInput
 
-from healthpal.admin.base import VIA, DomainView, IdLoader, chosen, submitted
+from healthpal.admin.base import VIA, DomainView, IdLoader, chosen, plain, submitted
 from healthpal.admin.filters import IdEqual, Where, clinician_ids
 from healthpal.domain import assessments, rules
 from healthpal.extensions import db
@@ -36,6 +36,7 @@ def assessment_form(patient_loader) -> type[BaseForm]:
         date = StringField("Date", widget=DateInput(), description="YYYY-MM-DD; leave empty for today.")
         score = StringField("Score", description=rules.HINTS["score"])
         rounds = InlineFieldList(InlineFormField(RoundForm), label="Q&A round", min_entries=1)
+        version = HiddenField()
 
     return AssessmentForm
 
@@ -132,8 +133,18 @@ class AssessmentView(DomainView):
     def domain_create(self, data: dict):
         return assessments.create(actor=self.actor, via=VIA, data=data)
 
-    def domain_update(self, record, data: dict):
-        return assessments.update(actor=self.actor, via=VIA, assessment_id=record.id, data=data, partial=False)
+    def domain_update(self, record, data: dict, **conditions):
+        return assessments.update(actor=self.actor, via=VIA, assessment_id=record.id, data=data, partial=False,
+                                  **conditions)
+
+    def shown(self, values: dict) -> dict[str, str]:
+        number = rules.id_number(values.get("patient"))
+        patient = db.session.get(Patient, number) if rules.is_id(number) else None
+        pairs = [(r.get("question"), r.get("answer")) if isinstance(r, dict) else tuple(r)
+                 for r in values.get("qna_rounds", [])]
+        return {"patient": str(patient or ""), "type": plain(values.get("type")), "date": plain(values.get("date")),
+                "score": plain(values.get("score")),
+                "rounds": "; ".join(f"{n}. {q} — {a}" for n, (q, a) in enumerate(pairs, 1))}
 
     def domain_delete(self, record) -> None:
         assessments.delete(actor=self.actor, via=VIA, assessment_id=record.id)

@@ -5,7 +5,9 @@ Flask-Admin's own writes (`form.populate_obj` + commit) are replaced: a view tur
 form into the domain's data dict and calls the domain as the signed-in superuser, via the admin
 channel, so the admin obeys the same rules, with the same messages, as the API and the portal,
 and every change is audited. A rule the domain refuses shows as errors on the re-rendered form
-(and a flash) and changes nothing.
+(and a flash) and changes nothing. Edit forms carry the record's version in a hidden field: saving
+over a newer version changes nothing and says who saved it and when, each differing field showing
+its saved value; saving again applies the admin's values deliberately.
 """
 from datetime import UTC, datetime
 
@@ -18,8 +20,9 @@ from werkzeug.utils import secure_filename
 
 from healthpal.admin import guard
 from healthpal.admin.access import SuperuserOnly
-from healthpal.domain import audit, channels, rules, spreadsheet
-from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.domain import audit, channels, rules, spreadsheet, versions
+from healthpal.domain.exceptions import Conflict, Invalid, NotFound, Stale
+from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 
 VIA = channels.ADMIN
@@ -60,6 +63,19 @@ def utc_time(view, value: datetime, name) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def plain(value) -> str:
+    """A value as an admin reads it: dates as YYYY-MM-DD, nothing as ""."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def conditions(form) -> dict:
+    """What an update asks of the record besides its data: for a versioned record (its form has a
+    hidden `version` field), the version the form was opened at."""
+    return {"expected": versions.parse(submitted(form.version))} if "version" in form._fields else {}
+
+
 class AdminView(SuperuserOnly, ModelView):
     """A superuser-only model view of `model`; ids in URLs are checked before they reach a query."""
 
@@ -90,9 +106,9 @@ class AdminView(SuperuserOnly, ModelView):
         rows = [[str(self.get_export_value(record, name)) for name, _ in self._export_columns] for record in records]
         filters = {name: value for name, value in request.args.items()
                    if name in ("search", "sort", "desc") or name.startswith("flt")}
-        audit.record_export(actor=current_user._get_current_object(), via=VIA, entity_type=self.endpoint,
-                            file_format="csv", filters=filters, rows=len(rows))
-        db.session.commit()
+        with atomic():
+            audit.record_export(actor=current_user._get_current_object(), via=VIA, entity_type=self.endpoint,
+                                file_format="csv", filters=filters, rows=len(rows))
         header = [label for _, label in self._export_columns]
         disposition = f"attachment;filename={secure_filename(self.get_export_name(export_type='csv'))}"
         return Response(stream_with_context(spreadsheet.csv_lines(header, rows)),
@@ -125,7 +141,8 @@ class DomainView(AdminView):
     """An admin view whose create, update and delete call the domain.
 
     Subclasses define `form_data(form)` (the submitted form as the domain's data dict),
-    `domain_create(data)`, `domain_update(record, data)` and `domain_delete(record)`;
+    `domain_create(data)`, `domain_update(record, data, **conditions)` and `domain_delete(record)`, and for
+    versioned records `shown(values)`;
     `field_names` maps a domain field to the form field showing its errors, where they differ.
     """
 
@@ -137,7 +154,12 @@ class DomainView(AdminView):
     def domain_create(self, data: dict):
         raise NotImplementedError
 
-    def domain_update(self, record, data: dict):
+    def domain_update(self, record, data: dict, **conditions):
+        raise NotImplementedError
+
+    def shown(self, values: dict) -> dict[str, str]:
+        """Values in the domain's shape (a Stale refusal's saved ones, or the form's data) as text
+        keyed by form field, so the two compare."""
         raise NotImplementedError
 
     def domain_delete(self, record) -> None:
@@ -155,7 +177,7 @@ class DomainView(AdminView):
         return False
 
     def update_model(self, form, model) -> bool:
-        return self.attempt(lambda: self.domain_update(model, self.form_data(form)), form,
+        return self.attempt(lambda: self.domain_update(model, self.form_data(form), **conditions(form)), form,
                             "Could not save the record")
 
     def delete_model(self, model) -> bool:
@@ -171,7 +193,28 @@ class DomainView(AdminView):
         except NotFound:
             self.gone()
             return False
+        except Stale as stale:
+            self.overtaken(form, stale)
+            return False
+        except Conflict as conflict:
+            db.session.rollback()
+            flash(str(conflict), "error")
+            return False
         return True
+
+    def overtaken(self, form, stale: Stale) -> None:
+        """Someone saved the record after this form was opened: nothing was changed. Each field whose
+        saved value differs from the form's says so; the form now carries the saved version, so
+        saving it again applies the admin's values over theirs."""
+        db.session.rollback()
+        when = utc_time(self, stale.changed_at, "at") + " UTC" if stale.changed_at else "an unknown time"
+        flash(f"Not saved: {stale.changed_by or 'someone'} saved this record at {when}, after you opened this "
+              "form. Fields that differ show the saved value; save again to apply yours.", "error")
+        saved, yours = self.shown(stale.current), self.shown(self.form_data(form))
+        for name, value in saved.items():
+            if value != yours.get(name) and name in form._fields:
+                form[name].errors = [*form[name].errors, f"Saved now: {value or '(empty)'}"]
+        form.version.data = str(stale.version)
 
     def gone(self) -> None:
         db.session.rollback()

@@ -2,10 +2,10 @@
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_admin.form import BaseForm
 from flask_admin.model.fields import AjaxSelectField
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.widgets import DateInput
 
-from healthpal.admin.base import VIA, DomainView, IdLoader, chosen, submitted
+from healthpal.admin.base import VIA, DomainView, IdLoader, chosen, plain, submitted
 from healthpal.admin.filters import Where, YesNo, clinician_ids
 from healthpal.domain import patients, rules
 from healthpal.extensions import db
@@ -38,6 +38,7 @@ def patient_form(clinician_loader) -> type[BaseForm]:
         address = StringField("Address", description=rules.HINTS["address"])
         clinician = AjaxSelectField(clinician_loader, "Clinician", allow_blank=True, blank_text="Unassigned",
                                     description="Type to search users; clear to leave the patient unassigned.")
+        version = HiddenField()
 
     return PatientForm
 
@@ -77,8 +78,15 @@ class PatientView(DomainView):
     def domain_create(self, data: dict):
         return patients.create(actor=self.actor, via=VIA, data=data)
 
-    def domain_update(self, record, data: dict):
-        return patients.update(actor=self.actor, via=VIA, patient_id=record.id, data=data, partial=True)
+    def domain_update(self, record, data: dict, **conditions):
+        return patients.update(actor=self.actor, via=VIA, patient_id=record.id, data=data, partial=True,
+                               **conditions)
+
+    def shown(self, values: dict) -> dict[str, str]:
+        clinician = rules.id_number(values.get("clinician_id"))
+        user = db.session.get(User, clinician) if rules.is_id(clinician) else None
+        return {**{name: plain(values.get(name)) for name in TEXT_FIELDS},
+                "clinician": user.username if user is not None else ""}
 
     def domain_delete(self, record) -> None:
         patients.delete(actor=self.actor, via=VIA, patient_id=record.id)

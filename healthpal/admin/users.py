@@ -70,8 +70,8 @@ class UserView(DomainView):
     def domain_create(self, data: dict):
         return users.create(actor=self.actor, via=VIA, data=data)
 
-    def domain_update(self, record, data: dict):
-        return users.update(actor=self.actor, via=VIA, user_id=record.id, data=data, partial=False)
+    def domain_update(self, record, data: dict, **conditions):
+        return users.update(actor=self.actor, via=VIA, user_id=record.id, data=data, partial=False, **conditions)
 
     def domain_delete(self, record) -> None:
         users.delete(actor=self.actor, via=VIA, user_id=record.id)

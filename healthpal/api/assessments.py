@@ -2,8 +2,7 @@
 from flask import request
 from flask_jwt_extended import get_current_user
 
-from healthpal.api import body, pagination, route, serializers
-from healthpal.api.session import loaded_after_commit
+from healthpal.api import body, conditional, idempotent, pagination, route, serializers
 from healthpal.domain import assessments, channels
 
 
@@ -19,25 +18,28 @@ def assessment_list():
 
 @route("/assessments/", methods=["POST"])
 def assessment_create():
-    assessment = assessments.create(actor=get_current_user(), via=channels.API, data=body.json_object())
-    return serializers.assessment(assessment), 201
+    return idempotent.create(
+        lambda data: assessments.create(actor=get_current_user(), via=channels.API, data=data),
+        serializers.assessment,
+    )
 
 
 @route("/assessments/<id:assessment_id>/", methods=["GET"])
 def assessment_detail(assessment_id: int):
-    with loaded_after_commit():
-        assessment = assessments.view(actor=get_current_user(), via=channels.API, assessment_id=assessment_id)
-    return serializers.assessment(assessment)
+    assessment = assessments.view(actor=get_current_user(), via=channels.API, assessment_id=assessment_id)
+    return conditional.read(serializers.assessment(assessment), assessment)
 
 
 @route("/assessments/<id:assessment_id>/", methods=["PUT", "PATCH"])
 def assessment_update(assessment_id: int):
     assessment = assessments.update(actor=get_current_user(), via=channels.API, assessment_id=assessment_id,
-                                    data=body.json_object(), partial=request.method == "PATCH")
-    return serializers.assessment(assessment)
+                                    data=body.json_object(), partial=request.method == "PATCH",
+                                    expected=conditional.expected())
+    return conditional.tagged(serializers.assessment(assessment), assessment)
 
 
 @route("/assessments/<id:assessment_id>/", methods=["DELETE"])
 def assessment_delete(assessment_id: int):
-    assessments.delete(actor=get_current_user(), via=channels.API, assessment_id=assessment_id)
+    assessments.delete(actor=get_current_user(), via=channels.API, assessment_id=assessment_id,
+                       expected=conditional.expected())
     return "", 204

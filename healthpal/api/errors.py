@@ -2,7 +2,8 @@
 from flask import Blueprint, jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
-from healthpal.domain.exceptions import Invalid, NotFound, Throttled
+from healthpal.domain import versions
+from healthpal.domain.exceptions import Conflict, InFlight, Invalid, KeyReused, NotFound, Stale, Throttled
 
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="api"'}
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
@@ -58,8 +59,26 @@ def throttled(error: Throttled):
     )
 
 
+def stale(_error: Stale):
+    """If-Match named another version than the record's: nothing was changed."""
+    return error_response(412, versions.STALE)
+
+
+def conflict(error: Conflict | InFlight):
+    """The write collided with another; nothing was changed (a retry may well succeed)."""
+    return error_response(409, str(error), headers={"Retry-After": "1"})
+
+
+def key_reused(error: KeyReused):
+    return error_response(422, str(error))
+
+
 def register(blueprint: Blueprint) -> None:
     """Render the domain's exceptions raised by the API's views."""
     blueprint.register_error_handler(Invalid, invalid)
     blueprint.register_error_handler(NotFound, not_found)
     blueprint.register_error_handler(Throttled, throttled)
+    blueprint.register_error_handler(Stale, stale)
+    blueprint.register_error_handler(Conflict, conflict)
+    blueprint.register_error_handler(InFlight, conflict)
+    blueprint.register_error_handler(KeyReused, key_reused)

@@ -2,8 +2,7 @@
 from flask import request
 from flask_jwt_extended import get_current_user
 
-from healthpal.api import body, pagination, route, serializers
-from healthpal.api.session import loaded_after_commit
+from healthpal.api import body, conditional, idempotent, pagination, route, serializers
 from healthpal.domain import channels, patients
 
 
@@ -19,25 +18,26 @@ def patient_list():
 
 @route("/patients/", methods=["POST"])
 def patient_create():
-    patient = patients.create(actor=get_current_user(), via=channels.API, data=body.json_object())
-    return serializers.patient(patient), 201
+    return idempotent.create(lambda data: patients.create(actor=get_current_user(), via=channels.API, data=data),
+                             serializers.patient)
 
 
 @route("/patients/<id:patient_id>/", methods=["GET"])
 def patient_detail(patient_id: int):
-    with loaded_after_commit():
-        patient = patients.view(actor=get_current_user(), via=channels.API, patient_id=patient_id)
-    return serializers.patient(patient)
+    patient = patients.view(actor=get_current_user(), via=channels.API, patient_id=patient_id)
+    return conditional.read(serializers.patient(patient), patient)
 
 
 @route("/patients/<id:patient_id>/", methods=["PUT", "PATCH"])
 def patient_update(patient_id: int):
     patient = patients.update(actor=get_current_user(), via=channels.API, patient_id=patient_id,
-                              data=body.json_object(), partial=request.method == "PATCH")
-    return serializers.patient(patient)
+                              data=body.json_object(), partial=request.method == "PATCH",
+                              expected=conditional.expected())
+    return conditional.tagged(serializers.patient(patient), patient)
 
 
 @route("/patients/<id:patient_id>/", methods=["DELETE"])
 def patient_delete(patient_id: int):
-    patients.delete(actor=get_current_user(), via=channels.API, patient_id=patient_id)
+    patients.delete(actor=get_current_user(), via=channels.API, patient_id=patient_id,
+                    expected=conditional.expected())
     return "", 204

@@ -2,7 +2,7 @@
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from healthpal.domain import audit, clock, patients, rules
+from healthpal.domain import audit, clock, patients, rules, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
@@ -22,6 +22,12 @@ UNKNOWN_PATIENT = "Choose one of your patients."
 BEFORE_BIRTH = "Assessment date cannot be before the patient's birthdate."
 NOT_A_NUMBER = "Enter a number."
 BAD_DATE = "Enter a valid date."
+DUPLICATE_QUESTION = "Each question may appear only once."
+# What a violated constraint means, when a racing writer got past the checks below.
+EXPLAINED = {
+    "uq_assessments_patient_id_date_type": ("non_field_errors", DUPLICATE),
+    "uq_qa_rounds_assessment_id_question_digest": ("qna_rounds", DUPLICATE_QUESTION),
+}
 
 
 def visible(actor: User, via: str) -> Select:
@@ -32,14 +38,22 @@ def visible(actor: User, via: str) -> Select:
     return stmt
 
 
-def get(*, actor: User, via: str, assessment_id: int) -> Assessment:
-    """One visible assessment with its rounds (one query), or NotFound."""
+def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) -> Assessment:
+    """One visible assessment with its rounds (one query), or NotFound. `for_update` locks its row
+    until the transaction ends (a writer racing for it, rounds included, waits) and reads it and its
+    rounds afresh, whatever this session held."""
     if not rules.is_id(assessment_id):
         raise NotFound("Not found.")
-    assessment = db.session.scalar(
-        visible(actor, via).where(Assessment.id == assessment_id)
-        .options(joinedload(Assessment.rounds), joinedload(Assessment.patient))
-    )
+    stmt = visible(actor, via).where(Assessment.id == assessment_id)
+    if for_update:
+        # Locks in the order a patient's deletion takes them (the patient, then its assessments), so the
+        # two never wait for each other: the patient shared (it must stay), then the assessment.
+        db.session.execute(stmt.with_only_columns(Patient.id).with_for_update(of=Patient, read=True, key_share=True))
+        stmt = (stmt.with_for_update(of=Assessment).options(selectinload(Assessment.rounds))
+                .execution_options(populate_existing=True))
+    else:
+        stmt = stmt.options(joinedload(Assessment.rounds), joinedload(Assessment.patient))
+    assessment = db.session.scalar(stmt)
     if assessment is None:
         raise NotFound("Not found.")
     return assessment
@@ -48,7 +62,7 @@ def get(*, actor: User, via: str, assessment_id: int) -> Assessment:
 def view(*, actor: User, via: str, assessment_id: int) -> Assessment:
     """`get`, recorded in the audit trail as a read."""
     assessment = get(actor=actor, via=via, assessment_id=assessment_id)
-    with atomic(duplicate=DUPLICATE):
+    with atomic():
         audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
     return assessment
 
@@ -169,7 +183,7 @@ def _rounds(pairs) -> list[QARound]:
 def create(*, actor: User, via: str, data: dict) -> Assessment:
     """A new assessment for one of the actor's patients, with its rounds, in one transaction."""
     cleaned = clean(data, actor=actor, via=via, partial=False)
-    with atomic(duplicate=DUPLICATE):
+    with atomic(EXPLAINED):
         _check_unique(cleaned["patient"], cleaned["date"], cleaned["type"], None)
         assessment = Assessment(
             patient=cleaned["patient"], type=cleaned["type"], date=cleaned["date"], score=cleaned["score"],
@@ -182,12 +196,15 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
     return assessment
 
 
-def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bool = False) -> Assessment:
-    """Replace (or patch) a visible assessment; sent rounds replace the old ones as a whole."""
-    assessment = get(actor=actor, via=via, assessment_id=assessment_id)
-    cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
-    before = _snapshot(assessment)
-    with atomic(duplicate=DUPLICATE):
+def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bool = False,
+           expected: versions.Expected = None) -> Assessment:
+    """Replace (or patch) a visible assessment on its locked row; sent rounds replace the old ones as
+    a whole. Stale if its version is not `expected`. Returns it as this change committed it."""
+    with atomic(EXPLAINED):
+        assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
+        versions.check(assessment, expected, snapshot=_snapshot)
+        cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
+        before = _snapshot(assessment)
         _check_unique(
             cleaned.get("patient", assessment.patient), cleaned.get("date", assessment.date),
             cleaned.get("type", assessment.type), assessment.id,
@@ -203,14 +220,17 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         changes = audit.diff(before, _snapshot(assessment))
         if changes:
             assessment.updated_at = clock.now()
+            versions.bump(assessment)
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=assessment, changes=changes)
     return assessment
 
 
-def delete(*, actor: User, via: str, assessment_id: int) -> None:
-    """Delete a visible assessment and its rounds."""
-    assessment = get(actor=actor, via=via, assessment_id=assessment_id)
-    with atomic(duplicate=DUPLICATE):
+def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expected = None) -> None:
+    """Delete a visible assessment and its rounds, its row locked first; Stale if its version is not
+    `expected`."""
+    with atomic(EXPLAINED):
+        assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
+        versions.check(assessment, expected, snapshot=_snapshot)
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
                      changes=audit.diff(_snapshot(assessment), {}))
         db.session.delete(assessment)

@@ -83,10 +83,14 @@ def _event(*, actor, via: str, action: str, entity_type: str, entity_id: int | N
     return event
 
 
+def _entity_type(entity) -> str:
+    return type(entity).__tablename__.rstrip("s")
+
+
 def record(*, actor, via: str, action: str, entity, changes: dict | None = None) -> AuditEvent:
     """Add one audit event for `entity` (a model object with an id) to the current transaction."""
     patient_id = entity.id if isinstance(entity, Patient) else getattr(entity, "patient_id", None)
-    return _event(actor=actor, via=via, action=action, entity_type=type(entity).__tablename__.rstrip("s"),
+    return _event(actor=actor, via=via, action=action, entity_type=_entity_type(entity),
                   entity_id=entity.id, patient_id=patient_id, changes=changes)
 
 
@@ -112,12 +116,22 @@ def events_for(*, entity_type: str | None = None, entity_id: int | None = None,
     return list(db.session.scalars(stmt))
 
 
+def last_change(entity) -> AuditEvent | None:
+    """The latest create or update recorded for `entity`: who last saved it, and when."""
+    return db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id,
+            AuditEvent.action.in_((CREATE, UPDATE)),
+        ).order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
+    )
+
+
 def purge(*, actor, via: str, before: date) -> int:
     """Delete the events recorded before the start of `before` (UTC), except records of purges,
     and record this purge (the date and how many were removed) in the same transaction.
     Returns how many events were removed."""
     cutoff = datetime.combine(before, time.min, tzinfo=UTC)
-    with atomic(duplicate="The audit trail changed during the purge; try again."):
+    with atomic():
         result = db.session.execute(
             delete(AuditEvent).where(AuditEvent.at < cutoff, AuditEvent.action != PURGE)
             .execution_options(synchronize_session=False)

@@ -27,3 +27,28 @@ class Throttled(DomainError):
     def __init__(self, retry_after: int):
         super().__init__(retry_after)
         self.retry_after = retry_after
+
+
+class Stale(DomainError):
+    """The record changed since the version the caller read; nothing was written.
+
+    Carries what the caller needs to decide again: the record's current `version`, its `current`
+    values (the domain's snapshot of it), and who last saved it and when (from the audit trail).
+    """
+
+    def __init__(self, *, version: int, current: dict, changed_by: str, changed_at):
+        super().__init__(version)
+        self.version, self.current = version, current
+        self.changed_by, self.changed_at = changed_by, changed_at
+
+
+class Conflict(DomainError):
+    """The write collided with another one in a way no rule explains; nothing was written."""
+
+
+class KeyReused(DomainError):
+    """An idempotency key already used for a different request."""
+
+
+class InFlight(DomainError):
+    """The first request with this idempotency key is still running."""

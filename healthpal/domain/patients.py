@@ -4,7 +4,7 @@ import unicodedata
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from healthpal.domain import audit, channels, clock, rules
+from healthpal.domain import audit, channels, clock, rules, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
@@ -21,6 +21,8 @@ ORDERING = {
 DEFAULT_ORDERING = "full_name"
 DUPLICATE = "You already have a patient with this full name and birthdate."
 UNKNOWN_CLINICIAN = "Choose an existing clinician, or none."
+# What a violated constraint means, when a racing writer got past the checks below.
+EXPLAINED = {"uq_patients_clinician_id_full_name_birthdate": ("non_field_errors", DUPLICATE)}
 
 
 def sees_everything(actor: User, via: str) -> bool:
@@ -40,11 +42,15 @@ def age(patient: Patient) -> int:
     return rules.age(patient.birthdate, clock.today())
 
 
-def get(*, actor: User, via: str, patient_id: int) -> Patient:
-    """One visible patient, or NotFound."""
+def get(*, actor: User, via: str, patient_id: int, for_update: bool = False) -> Patient:
+    """One visible patient, or NotFound. `for_update` locks its row until the transaction ends
+    (a writer racing for it waits) and reads it afresh, whatever this session held."""
     if not rules.is_id(patient_id):
         raise NotFound("Not found.")
-    patient = db.session.scalar(visible(actor, via).where(Patient.id == patient_id))
+    stmt = visible(actor, via).where(Patient.id == patient_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    patient = db.session.scalar(stmt)
     if patient is None:
         raise NotFound("Not found.")
     return patient
@@ -53,7 +59,7 @@ def get(*, actor: User, via: str, patient_id: int) -> Patient:
 def view(*, actor: User, via: str, patient_id: int) -> Patient:
     """`get`, recorded in the audit trail as a read of that patient."""
     patient = get(actor=actor, via=via, patient_id=patient_id)
-    with atomic(duplicate=DUPLICATE):
+    with atomic():
         audit.record(actor=actor, via=via, action=audit.READ, entity=patient)
     return patient
 
@@ -133,7 +139,7 @@ def create(*, actor: User, via: str, data: dict) -> Patient:
     cleaned = clean(data, partial=False, via=via)
     cleaned.setdefault("clinician_id", actor.id)
     patient = Patient(**cleaned)
-    with atomic(duplicate=DUPLICATE):
+    with atomic(EXPLAINED):
         _check_unique(patient)
         db.session.add(patient)
         db.session.flush()
@@ -142,18 +148,22 @@ def create(*, actor: User, via: str, data: dict) -> Patient:
     return patient
 
 
-def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool = False) -> Patient:
-    """Replace (or with `partial`, patch) a visible patient's fields."""
-    patient = get(actor=actor, via=via, patient_id=patient_id)
-    cleaned = clean(data, partial=partial, via=via)
-    before = _snapshot(patient)
-    with atomic(duplicate=DUPLICATE):
+def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool = False,
+           expected: versions.Expected = None) -> Patient:
+    """Replace (or with `partial`, patch) a visible patient's fields, on its locked row; Stale if
+    its version is not `expected`. Returns the patient as this change committed it."""
+    with atomic(EXPLAINED):
+        patient = get(actor=actor, via=via, patient_id=patient_id, for_update=True)
+        versions.check(patient, expected, snapshot=_snapshot)
+        cleaned = clean(data, partial=partial, via=via)
+        before = _snapshot(patient)
         with db.session.no_autoflush:
             for name, value in cleaned.items():
                 setattr(patient, name, value)
             _check_unique(patient)
         changes = audit.diff(before, _snapshot(patient))
         if changes:
+            versions.bump(patient)
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=patient, changes=changes)
     return patient
 
@@ -164,15 +174,19 @@ def assessment_count(*, actor: User, via: str, patient_id: int) -> int:
     return db.session.scalar(select(func.count(Assessment.id)).where(Assessment.patient_id == patient.id)) or 0
 
 
-def delete(*, actor: User, via: str, patient_id: int) -> None:
-    """Delete a visible patient and, with it, its assessments (each recorded as deleted too)."""
-    patient = get(actor=actor, via=via, patient_id=patient_id)
-    gone = list(db.session.scalars(
-        select(Assessment).where(Assessment.patient_id == patient.id).options(selectinload(Assessment.rounds))
-    ))
-    changes = audit.diff(_snapshot(patient), {})
-    changes["assessments"] = [len(gone), 0]
-    with atomic(duplicate=DUPLICATE):
+def delete(*, actor: User, via: str, patient_id: int, expected: versions.Expected = None) -> None:
+    """Delete a visible patient and, with it, its assessments (each recorded as deleted too), all
+    rows locked first; Stale if the patient's version is not `expected`."""
+    with atomic(EXPLAINED):
+        patient = get(actor=actor, via=via, patient_id=patient_id, for_update=True)
+        versions.check(patient, expected, snapshot=_snapshot)
+        gone = list(db.session.scalars(
+            select(Assessment).where(Assessment.patient_id == patient.id).order_by(Assessment.id)
+            .with_for_update().options(selectinload(Assessment.rounds))
+            .execution_options(populate_existing=True)
+        ))
+        changes = audit.diff(_snapshot(patient), {})
+        changes["assessments"] = [len(gone), 0]
         for assessment in gone:
             audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment, changes=audit.diff({
                 "patient": assessment.patient_id, "type": assessment.type, "date": assessment.date,

@@ -14,7 +14,7 @@ def revoke(*jtis_and_expiry: tuple[str, int]) -> None:
     """Revoke tokens given as (jti, exp) pairs, in one transaction; already revoked ones are skipped."""
     wanted = dict(jtis_and_expiry)
     known = set(db.session.scalars(select(RevokedToken.jti).where(RevokedToken.jti.in_(wanted))))
-    with atomic(duplicate="Token already revoked.", field="detail"):
+    with atomic({"uq_revoked_tokens_jti": ("detail", "Token already revoked.")}):
         for jti, exp in wanted.items():
             if jti not in known:
                 db.session.add(RevokedToken(jti=jti, expires_at=datetime.fromtimestamp(exp, UTC)))
@@ -33,7 +33,7 @@ def holder(*, user_id: int, jti: str) -> tuple[User | None, bool]:
 
 def purge_expired() -> int:
     """Forget revoked tokens that have expired anyway; returns how many."""
-    with atomic(duplicate="", field="detail"):
+    with atomic():
         result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < clock.now()))
         removed = cast(CursorResult, result).rowcount
     return removed

@@ -1,7 +1,7 @@
 """Users (clinicians and admins): accounts, passwords, sign-in and the end of access."""
 from sqlalchemy import func, select
 
-from healthpal.domain import audit, channels, passwords, rules, throttle
+from healthpal.domain import audit, channels, passwords, rules, throttle, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
@@ -13,6 +13,11 @@ WRONG_OLD_PASSWORD = "Your old password was entered incorrectly. Please enter it
 MISMATCH = "The two password fields didn't match."
 SELF_EDITABLE = ("username", "first_name", "last_name")
 ADMIN_EDITABLE = ("username", "email", "first_name", "last_name", "is_active", "is_superuser")
+# What a violated constraint means, when a racing writer got past the checks below.
+EXPLAINED = {
+    "uq_users_username": ("username", USERNAME_TAKEN),
+    "uq_users_username_lower": ("username", USERNAME_TAKEN),
+}
 
 
 def _flag(value) -> bool:
@@ -74,7 +79,7 @@ def create(*, actor: User | None, via: str, data: dict) -> User:
     data = {**optional, **data} if isinstance(data, dict) else data
     cleaned = _clean(data, ("username", "password", *optional), partial=False)
     user = User(password_hash=passwords.hashed(cleaned.pop("password")), **cleaned)
-    with atomic(duplicate=USERNAME_TAKEN, field="username"):
+    with atomic(EXPLAINED):
         db.session.add(user)
         db.session.flush()
         # With no actor outside the CLI, this is a self-registration: the new user is the actor.
@@ -109,7 +114,7 @@ def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: b
     cleaned = _clean(data, fields, partial=partial, optional=tuple(name for name in fields if name != "username"),
                      exclude_id=user.id)
     before = _snapshot(user)
-    with atomic(duplicate=USERNAME_TAKEN, field="username"):
+    with atomic(EXPLAINED):
         for name, value in cleaned.items():
             setattr(user, name, value)
         if before["is_active"] and not user.is_active:
@@ -159,7 +164,7 @@ def set_password(*, actor: User | None, via: str, user_id: int, password: str) -
         rules.password(password)
     except rules.FieldError as error:
         raise Invalid({"password": error.messages}) from None
-    with atomic(duplicate=USERNAME_TAKEN):
+    with atomic():
         user.password_hash = passwords.hashed(password)
         user.token_epoch += 1
         audit.record(actor=actor, via=via, action=audit.UPDATE, entity=user, changes={"password": "changed"})
@@ -204,8 +209,9 @@ def delete(*, actor: User | None, via: str, user_id: int) -> None:
     """Delete a user; their patients stay, unassigned, for an admin to hand on (each unassignment
     is recorded in the audit trail as an update of that patient)."""
     user = get(user_id=user_id)
-    with atomic(duplicate=USERNAME_TAKEN):
+    with atomic():
         for patient in list(db.session.scalars(select(Patient).where(Patient.clinician_id == user.id))):
+            versions.bump(patient)  # the database unassigns it below (ON DELETE SET NULL): a change
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=patient,
                          changes={"clinician_id": [user.id, None]})
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=user,
@@ -265,6 +271,6 @@ def sign_in(*, username, password, address: str, via: str) -> User:
 def _rehash(user: User, password: str, *, via: str) -> None:
     """Store the same password the current way. Audited like every write to a user (by the user,
     as `{"password": "rehashed"}`: no secret, and not a change of password, so no session ends)."""
-    with atomic(duplicate=USERNAME_TAKEN):
+    with atomic():
         user.password_hash = passwords.hashed(password)
         audit.record(actor=user, via=via, action=audit.UPDATE, entity=user, changes={"password": "rehashed"})

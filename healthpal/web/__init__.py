@@ -2,10 +2,11 @@
 from flask import Blueprint, Flask, current_app, flash, redirect, session, url_for
 from flask_login import current_user
 from htmx_flask import request
+from werkzeug.exceptions import Conflict as PageConflict
 from werkzeug.exceptions import NotFound as PageNotFound
 
 from healthpal.domain import rules
-from healthpal.domain.exceptions import NotFound
+from healthpal.domain.exceptions import Conflict, NotFound
 from healthpal.extensions import login_manager
 from healthpal.security import safe_path
 from healthpal.web import security
@@ -52,6 +53,12 @@ def send_to_sign_in():
 def not_yours(_error):
     """Another clinician's record, or a missing one: the same 404 page."""
     return current_app.handle_http_exception(PageNotFound())
+
+
+@bp.errorhandler(Conflict)
+def collided(error: Conflict):
+    """A write that collided with another in a way no rule explains: nothing was saved; say so."""
+    return current_app.handle_http_exception(PageConflict(str(error)))
 
 
 def init_app(app: Flask) -> None:

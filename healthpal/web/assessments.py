@@ -4,18 +4,19 @@ import secrets
 from flask import flash, redirect, render_template, request, url_for
 
 from healthpal.domain import assessments, channels, clock, patients
-from healthpal.domain.exceptions import Invalid
-from healthpal.web import bp, forms, me
+from healthpal.domain.exceptions import Invalid, Stale
+from healthpal.web import bp, conflicts, forms, me
 
 VIA = channels.PORTAL
 BLANK_ROUND = {"question": "", "answer": ""}
+LABELS = {"type": "Type", "date": "Date", "score": "Score", "qna_rounds": "Questions and answers"}
 
 
-def _form(patient, assessment, values: dict, errors: dict, status: int = 200):
+def _form(patient, assessment, values: dict, errors: dict, status: int = 200, **context):
     per_round, whole = forms.round_errors(errors, len(values["qna_rounds"]))
     page = render_template(
         "assessments/form.html", patient=patient, assessment=assessment, values=values, errors=errors,
-        round_errors=per_round, rounds_messages=whole, types=assessments.types_used(actor=me(), via=VIA),
+        round_errors=per_round, rounds_messages=whole, types=assessments.types_used(actor=me(), via=VIA), **context,
     )
     return page, status
 
@@ -45,30 +46,42 @@ def assessment_detail(assessment_id: int):
 
 @bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])
 def assessment_edit(assessment_id: int):
-    """Change an assessment; the rounds on the form replace the stored ones as a whole."""
+    """Change an assessment; the rounds on the form replace the stored ones as a whole. Saving over a
+    newer version changes nothing and comes back with who saved it, when, and what differs."""
     if request.method == "GET":
         assessment = assessments.view(actor=me(), via=VIA, assessment_id=assessment_id)
-        return _form(assessment.patient, assessment, forms.assessment_values(assessment), {})
+        return _form(assessment.patient, assessment, forms.assessment_values(assessment), {},
+                     version=assessment.version)
     assessment = assessments.get(actor=me(), via=VIA, assessment_id=assessment_id)
     data = forms.assessment_data(request.form, patient_id=assessment.patient_id)
     try:
-        assessments.update(actor=me(), via=VIA, assessment_id=assessment.id, data=data)
+        assessments.update(actor=me(), via=VIA, assessment_id=assessment.id, data=data,
+                           expected=forms.version(request.form))
     except Invalid as error:
-        return _form(assessment.patient, assessment, data, error.errors, 422)
+        return _form(assessment.patient, assessment, data, error.errors, 422, version=request.form.get("version", ""))
+    except Stale as stale:
+        conflict = conflicts.summary(stale, conflicts.differences(LABELS, forms.stored_assessment(stale.current), data))
+        return _form(assessment.patient, assessment, data, {}, 409, version=stale.version, conflict=conflict)
     flash("The assessment was saved.", "success")
     return redirect(url_for("web.assessment_detail", assessment_id=assessment.id))
 
 
 @bp.route("/assessments/<int:assessment_id>/delete", methods=["GET", "POST"])
 def assessment_delete(assessment_id: int):
-    """Ask first, then delete the assessment and its rounds."""
+    """Ask first, then delete the assessment and its rounds; if it changed since the question was
+    asked, ask again."""
     assessment = assessments.get(actor=me(), via=VIA, assessment_id=assessment_id)
-    if request.method == "GET":
-        return render_template("assessments/delete.html", assessment=assessment, patient=assessment.patient)
-    patient_id, label = assessment.patient_id, str(assessment)
-    assessments.delete(actor=me(), via=VIA, assessment_id=assessment.id)
-    flash(f"{label} was deleted.", "success")
-    return redirect(url_for("web.patient_detail", patient_id=patient_id))
+    if request.method == "POST":
+        patient_id, label = assessment.patient_id, str(assessment)
+        try:
+            assessments.delete(actor=me(), via=VIA, assessment_id=assessment.id, expected=forms.version(request.form))
+        except Stale as stale:
+            assessment = assessments.get(actor=me(), via=VIA, assessment_id=assessment_id)
+            return render_template("assessments/delete.html", assessment=assessment, patient=assessment.patient,
+                                   conflict=conflicts.summary(stale)), 409
+        flash(f"{label} was deleted.", "success")
+        return redirect(url_for("web.patient_detail", patient_id=patient_id))
+    return render_template("assessments/delete.html", assessment=assessment, patient=assessment.patient)
 
 
 @bp.get("/assessments/round")

@@ -6,7 +6,7 @@ grows and shrinks. Parsing is all that is left, and it is here.
 """
 from collections.abc import Mapping
 
-from healthpal.domain import patients
+from healthpal.domain import patients, versions
 
 ROUND_FIELDS = ("question", "answer")
 
@@ -16,15 +16,19 @@ def patient_data(form: Mapping) -> dict:
     return {name: form.get(name, "") for name in patients.FIELDS}
 
 
+def version(form: Mapping) -> versions.Expected:
+    """The version of the record the form was opened at (sent back in its hidden `version` field)."""
+    return versions.parse(form.get("version"))
+
+
 def patient_values(patient) -> dict:
     """A stored patient as the form shows it."""
-    return {
-        "full_name": patient.full_name,
-        "gender": patient.gender,
-        "birthdate": patient.birthdate.isoformat(),
-        "phone": patient.phone,
-        "address": patient.address,
-    }
+    return stored_patient({name: getattr(patient, name) for name in patients.FIELDS})
+
+
+def stored_patient(values: Mapping) -> dict:
+    """A patient's stored values (a record's, or those a Stale refusal carries) as the form shows them."""
+    return {name: values[name].isoformat() if name == "birthdate" else values[name] for name in patients.FIELDS}
 
 
 def rounds_from(form) -> list[dict]:
@@ -46,11 +50,17 @@ def assessment_data(form, *, patient_id: int) -> dict:
 
 def assessment_values(assessment) -> dict:
     """A stored assessment as the form shows it."""
+    return stored_assessment({"type": assessment.type, "date": assessment.date, "score": assessment.score,
+                              "qna_rounds": [(r.question, r.answer) for r in assessment.rounds]})
+
+
+def stored_assessment(values: Mapping) -> dict:
+    """An assessment's stored values (a record's, or those a Stale refusal carries) as the form shows them."""
     return {
-        "type": assessment.type,
-        "date": assessment.date.isoformat(),
-        "score": str(assessment.score),
-        "qna_rounds": [{"question": r.question, "answer": r.answer} for r in assessment.rounds],
+        "type": values["type"],
+        "date": values["date"].isoformat(),
+        "score": str(values["score"]),
+        "qna_rounds": [{"question": question, "answer": answer} for question, answer in values["qna_rounds"]],
     }
 
 

@@ -3,14 +3,16 @@ from flask import flash, redirect, render_template, url_for
 from htmx_flask import request
 
 from healthpal.domain import assessments, channels, patients, rules
-from healthpal.domain.exceptions import Invalid
-from healthpal.web import bp, charts, forms, me, security
+from healthpal.domain.exceptions import Invalid, Stale
+from healthpal.web import bp, charts, conflicts, forms, me, security
 
 VIA = channels.PORTAL
 PAGE_SIZE = 20
 MAX_PAGE = 1_000_000
 SORTS = {"full_name": "Name, A to Z", "-full_name": "Name, Z to A",
          "-birthdate": "Youngest first", "birthdate": "Oldest first"}
+LABELS = {"full_name": "Full name", "gender": "Gender", "birthdate": "Birthdate", "phone": "Phone",
+          "address": "Google Place ID"}
 
 
 def wants_fragment() -> bool:
@@ -84,32 +86,52 @@ def patient_detail(patient_id: int):
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 
 
+def _readable(values: dict) -> dict:
+    return {**values, "gender": rules.GENDERS.get(values["gender"], values["gender"])}
+
+
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
 def patient_edit(patient_id: int):
-    """Change a patient's details."""
+    """Change a patient's details. The form carries the version it was opened at: saving over a newer
+    one changes nothing and comes back with who saved it, when, and their values beside the user's."""
     security.allow_google_maps()
     if request.method == "GET":
         patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
         return render_template("patients/form.html", patient=patient, values=forms.patient_values(patient),
-                               errors={})
+                               errors={}, version=patient.version)
     patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)
     data = forms.patient_data(request.form)
     try:
-        patients.update(actor=me(), via=VIA, patient_id=patient.id, data=data)
+        patients.update(actor=me(), via=VIA, patient_id=patient.id, data=data, expected=forms.version(request.form))
     except Invalid as error:
-        return render_template("patients/form.html", patient=patient, values=data, errors=error.errors), 422
+        return render_template("patients/form.html", patient=patient, values=data, errors=error.errors,
+                               version=request.form.get("version", "")), 422
+    except Stale as stale:
+        conflict = conflicts.summary(stale, conflicts.differences(
+            LABELS, _readable(forms.stored_patient(stale.current)), _readable(data)))
+        return render_template("patients/form.html", patient=patient, values=data, errors={},
+                               version=stale.version, conflict=conflict), 409
     flash("The patient's details were saved.", "success")
     return redirect(url_for("web.patient_detail", patient_id=patient.id))
 
 
 @bp.route("/patients/<int:patient_id>/delete", methods=["GET", "POST"])
 def patient_delete(patient_id: int):
-    """Ask first (saying how many assessments go too), then delete."""
+    """Ask first (saying how many assessments go too), then delete; if the patient changed since the
+    question was asked, ask again."""
     patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)
-    if request.method == "GET":
-        count = patients.assessment_count(actor=me(), via=VIA, patient_id=patient.id)
-        return render_template("patients/delete.html", patient=patient, count=count)
-    name = patient.full_name
-    patients.delete(actor=me(), via=VIA, patient_id=patient.id)
-    flash(f"{name} and their assessments were deleted.", "success")
-    return redirect(url_for("web.patient_list"))
+    if request.method == "POST":
+        name = patient.full_name
+        try:
+            patients.delete(actor=me(), via=VIA, patient_id=patient.id, expected=forms.version(request.form))
+        except Stale as stale:
+            return _confirm_delete(patients.get(actor=me(), via=VIA, patient_id=patient_id),
+                                   conflicts.summary(stale)), 409
+        flash(f"{name} and their assessments were deleted.", "success")
+        return redirect(url_for("web.patient_list"))
+    return _confirm_delete(patient, None)
+
+
+def _confirm_delete(patient, conflict):
+    count = patients.assessment_count(actor=me(), via=VIA, patient_id=patient.id)
+    return render_template("patients/delete.html", patient=patient, count=count, conflict=conflict)
