@@ -63,6 +63,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("HEALTHPAL_IDLE_TIMEOUT_MINUTES", 30)),
         "GOOGLE_MAPS_API_KEY": os.environ.get("GOOGLE_MAPS_API_KEY", ""),
+        "HEALTHPAL_CLINIC_NAME": os.environ.get("HEALTHPAL_CLINIC_NAME", "").strip() or "Healthpal",
         # The portal's cookie: never readable by scripts, not sent on other sites' subrequests or
         # POSTs, and (in production, unless turned off for a plain-HTTP test) only over HTTPS.
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", default=env_name == "production"),

@@ -71,6 +71,14 @@ def test_development_defaults(env, tmp_path):
     assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
+def test_the_clinic_name_on_printouts_comes_from_the_environment(env, tmp_path):
+    assert config.from_environment(str(tmp_path))["HEALTHPAL_CLINIC_NAME"] == "Healthpal"
+    env.setenv("HEALTHPAL_CLINIC_NAME", "  ")
+    assert config.from_environment(str(tmp_path))["HEALTHPAL_CLINIC_NAME"] == "Healthpal"
+    env.setenv("HEALTHPAL_CLINIC_NAME", " Clinique du Lac ")
+    assert config.from_environment(str(tmp_path))["HEALTHPAL_CLINIC_NAME"] == "Clinique du Lac"
+
+
 def test_environment_overrides(env, tmp_path):
     env.setenv("SECRET_KEY", SECRET)
     env.setenv("DATABASE_URL", "sqlite:////srv/healthpal.sqlite")

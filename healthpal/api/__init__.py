@@ -19,6 +19,7 @@ from healthpal.api import (  # noqa: E402,F401  (each module registers its views
     assessments,
     auth,
     docs,
+    exports,
     guard,
     patients,
     tokens,

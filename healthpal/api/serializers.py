@@ -1,15 +1,8 @@
 """Output shapes of the API (shared/API.md): model objects → JSON-ready dicts, keys in contract order."""
-from datetime import UTC, datetime
-
-from healthpal.domain import patients
+from healthpal.domain import clock, patients
 from healthpal.models import Assessment, Patient, User
 
-
-def timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with a `Z`; a naive value (SQLite gives those) is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+timestamp = clock.utc_iso  # ISO 8601 in UTC with a `Z`
 
 
 def user(account: User) -> dict:

@@ -89,11 +89,11 @@ def parse_filters(params) -> dict:
     return filters
 
 
-def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
-           page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of visible assessments, rounds loaded in one extra query."""
+def listing(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None) -> Select:
+    """SELECT of the visible assessments matching `filters`, in the list's order (the list pages
+    it; the CSV export streams all of it)."""
     filters = filters or {}
-    stmt = visible(actor, via).options(selectinload(Assessment.rounds))
+    stmt = visible(actor, via)
     if "type" in filters:
         kind = filters["type"]
         stmt = stmt.where(Assessment.type == kind if "\x00" not in kind else false())
@@ -106,7 +106,13 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
     if "patient" in filters:
         patient_id = filters["patient"]
         stmt = stmt.where(Assessment.patient_id == patient_id if rules.is_id(patient_id) else false())
-    stmt = stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
+    return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
+
+
+def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
+           page: int | str = 1, page_size: int = 20) -> Page:
+    """A page of visible assessments, rounds loaded in one extra query."""
+    stmt = listing(actor=actor, via=via, filters=filters, ordering=ordering).options(selectinload(Assessment.rounds))
     return paginate(stmt, number=page, size=page_size)
 
 
@@ -264,3 +270,15 @@ def history(*, actor: User, via: str, patient_id: int) -> list:
         .order_by(Assessment.date.desc(), Assessment.id.desc())
     )
     return list(db.session.execute(stmt))
+
+
+def last_of_type(*, actor: User, via: str, kind: str) -> Assessment | None:
+    """The actor's most recent assessment of type `kind` (latest date, then highest id) with its
+    rounds, or None when they have never recorded that type."""
+    kind = (kind or "").strip()
+    if not kind or "\x00" in kind:
+        return None
+    return db.session.scalar(
+        visible(actor, via).where(Assessment.type == kind).options(selectinload(Assessment.rounds))
+        .order_by(Assessment.date.desc(), Assessment.id.desc()).limit(1)
+    )

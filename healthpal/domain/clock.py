@@ -8,3 +8,10 @@ def now() -> datetime:
 
 def today() -> date:
     return now().date()
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`; a naive value (SQLite gives those) is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -64,9 +64,10 @@ def view(*, actor: User, via: str, patient_id: int) -> Patient:
     return patient
 
 
-def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
-           ordering: str | None = None, page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of visible patients whose name or phone contains `text`, optionally of one gender."""
+def listing(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
+            ordering: str | None = None) -> Select:
+    """SELECT of the visible patients whose name or phone contains `text`, optionally of one
+    gender, in the list's order (the list pages it; the CSV export streams all of it)."""
     stmt = visible(actor, via)
     text, gender = unicodedata.normalize("NFC", (text or "").strip()), gender or ""  # names are stored NFC
     if "\x00" in text + gender:  # nothing stored holds a NUL (and PostgreSQL refuses one in a query)
@@ -77,7 +78,13 @@ def search(*, actor: User, via: str, text: str | None = None, gender: str | None
                               Patient.phone.like(pattern, escape="\\")))
     if gender:
         stmt = stmt.where(Patient.gender == gender)
-    stmt = stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id))
+    return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id))
+
+
+def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
+           ordering: str | None = None, page: int | str = 1, page_size: int = 20) -> Page:
+    """A page of visible patients whose name or phone contains `text`, optionally of one gender."""
+    stmt = listing(actor=actor, via=via, text=text, gender=gender, ordering=ordering)
     return paginate(stmt, number=page, size=page_size)
 
 

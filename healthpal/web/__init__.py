@@ -20,7 +20,7 @@ def me():
     return current_user._get_current_object()
 
 
-from healthpal.web import account, assessments, auth, patients  # noqa: E402,F401  (register the views)
+from healthpal.web import account, assessments, auth, compare, exports, patients, printing  # noqa: E402,F401  (register the views)
 
 
 @bp.before_request

@@ -84,6 +84,30 @@ def assessment_delete(assessment_id: int):
     return render_template("assessments/delete.html", assessment=assessment, patient=assessment.patient)
 
 
+@bp.get("/assessments/<int:assessment_id>/repeat")
+def assessment_repeat(assessment_id: int):
+    """The new-assessment form for the same patient, type and questions (answers, score empty, today)."""
+    assessment = assessments.get(actor=me(), via=VIA, assessment_id=assessment_id)
+    return _form(assessment.patient, None, forms.repeat_values(assessment, clock.today()), {})
+
+
+@bp.get("/assessments/questions-offer")
+def assessment_questions_offer():
+    """Under the type field of a new assessment: an offer to reuse the questions of the last
+    assessment of that type, when the clinician has one (htmx swaps it in as they type)."""
+    last = assessments.last_of_type(actor=me(), via=VIA, kind=request.args.get("type", ""))
+    return render_template("assessments/_questions_offer.html", last=last)
+
+
+@bp.get("/assessments/questions")
+def assessment_questions():
+    """The question/answer pairs of the last assessment of a type, answers empty (htmx puts them
+    in place of the form's pairs)."""
+    last = assessments.last_of_type(actor=me(), via=VIA, kind=request.args.get("type", ""))
+    rounds = forms.repeat_values(last, clock.today())["qna_rounds"] if last else [BLANK_ROUND]
+    return render_template("assessments/_rounds_fields.html", rounds=rounds, prefix=secrets.token_hex(4))
+
+
 @bp.get("/assessments/round")
 def assessment_round():
     """One more empty question/answer pair for the form (htmx appends it)."""

@@ -72,3 +72,14 @@ def round_errors(errors: dict, count: int) -> tuple[list[Mapping], list[str]]:
     whole = [item for item in raw if isinstance(item, str)]
     per_round += [{}] * (count - len(per_round))
     return per_round, whole
+
+
+def repeat_values(assessment, today) -> dict:
+    """A new sitting of `assessment` as the form shows it: same type and questions in the same
+    order; answers and score empty; dated `today`."""
+    return {
+        "type": assessment.type,
+        "date": today.isoformat(),
+        "score": "",
+        "qna_rounds": [{"question": r.question, "answer": ""} for r in assessment.rounds],
+    }

@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from htmx_flask import request
 
-from healthpal.domain import assessments, channels, patients, rules
+from healthpal.domain import assessments, channels, comparison, patients, rules
 from healthpal.domain.exceptions import Invalid, Stale
 from healthpal.web import bp, charts, conflicts, forms, me, security
 
@@ -37,14 +37,19 @@ def _page_number(raw: str | None) -> int:
     return min(int(raw), MAX_PAGE)
 
 
+def list_query(args) -> dict:
+    """The list's search, gender filter and sort from the query string (unknown values dropped)."""
+    return {
+        "q": args.get("q", "").strip(),
+        "gender": args.get("gender", "") if args.get("gender") in rules.GENDERS else "",
+        "sort": args.get("sort") if args.get("sort") in SORTS else "full_name",
+    }
+
+
 @bp.get("/")
 def patient_list():
     """The clinician's patients: search by name or phone, filter by gender, sort, page."""
-    query = {
-        "q": request.args.get("q", "").strip(),
-        "gender": request.args.get("gender", "") if request.args.get("gender") in rules.GENDERS else "",
-        "sort": request.args.get("sort") if request.args.get("sort") in SORTS else "full_name",
-    }
+    query = list_query(request.args)
     page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
                            ordering=query["sort"], page=_page_number(request.args.get("page")),
                            page_size=PAGE_SIZE)
@@ -81,7 +86,8 @@ def patient_detail(patient_id: int):
     kind = request.args.get("type", "")
     shown = [row for row in history if row.type == kind] if kind in types else history
     context = {"patient": patient, "age": patients.age(patient), "history": shown,
-               "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown)}
+               "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown),
+               "choices": comparison.comparable(history), "chosen": {}, "errors": {}}
     template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 
