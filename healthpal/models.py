@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Text,
@@ -89,12 +90,15 @@ class Patient(Versioned, Timestamps, Model):
     __tablename__ = "patients"
     __table_args__ = (
         UniqueConstraint("clinician_id", "full_name", "birthdate"),
+        # The target of assessments' (patient_id, clinician_id) foreign key.
+        UniqueConstraint("id", "clinician_id"),
         CheckConstraint("gender IN ('m', 'f')", name="gender_m_or_f"),
         Index("ix_patients_clinician_full_name", "clinician_id", "full_name", "id"),
         Index("ix_patients_clinician_birthdate", "clinician_id", "birthdate", "id"),
         Index("ix_patients_clinician_created_at", "clinician_id", "created_at", "id"),
         Index("ix_patients_clinician_gender", "clinician_id", "gender"),
         Index("ix_patients_clinician_phone", "clinician_id", "phone"),
+        Index("ix_patients_full_name_id", "full_name", "id"),  # the admin's list of every patient, by name
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +112,7 @@ class Patient(Versioned, Timestamps, Model):
     clinician: Mapped[User | None] = relationship(back_populates="patients")
     assessments: Mapped[list["Assessment"]] = relationship(
         back_populates="patient", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="Assessment.date",
+        order_by="Assessment.date", foreign_keys="Assessment.patient_id",
     )
 
     def __str__(self) -> str:
@@ -123,11 +127,20 @@ Index("ix_patients_phone_trgm", Patient.phone, postgresql_using="gin", postgresq
 
 
 class Assessment(Versioned, Timestamps, Model):
+    """One assessment of one patient. It carries its patient's clinician (`clinician_id`), so that a
+    clinician's list reads that clinician's own index entries only, however large the clinic grows.
+    The composite foreign key keeps the copy right: a non-null `clinician_id` is always the
+    patient's, and reassigning or unassigning the patient carries it along (ON UPDATE CASCADE)."""
+
     __tablename__ = "assessments"
     __table_args__ = (
         UniqueConstraint("patient_id", "date", "type"),
         CheckConstraint("score >= 0 AND score <= 100", name="score_0_to_100"),
-        Index("ix_assessments_patient_type_date", "patient_id", "type", "date"),
+        ForeignKeyConstraint(["patient_id", "clinician_id"], ["patients.id", "patients.clinician_id"],
+                             name="fk_assessments_patient_clinician", onupdate="CASCADE", ondelete="CASCADE"),
+        Index("ix_assessments_clinician_date", "clinician_id", "date", "id"),
+        Index("ix_assessments_clinician_type_date", "clinician_id", "type", "date", "id"),
+        Index("ix_assessments_clinician_patient_date", "clinician_id", "patient_id", "date", "id"),
         Index("ix_assessments_type_date", "type", "date", "id"),
         Index("ix_assessments_date_id", "date", "id"),
         Index("ix_assessments_score_id", "score", "id"),
@@ -135,11 +148,12 @@ class Assessment(Versioned, Timestamps, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    clinician_id: Mapped[int | None]
     type: Mapped[str] = mapped_column(String(64))
     date: Mapped[date]
     score: Mapped[int]
 
-    patient: Mapped[Patient] = relationship(back_populates="assessments")
+    patient: Mapped[Patient] = relationship(back_populates="assessments", foreign_keys=[patient_id])
     rounds: Mapped[list["QARound"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", passive_deletes=True,
         order_by="QARound.position",

@@ -2,10 +2,12 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 
-from healthpal.domain import assessments, audit, channels, rules, users
+from healthpal.domain import assessments, audit, channels, patients, rules, users
 from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, QARound
 from tests import factories
 from tests.helpers import count, errors_of, reloaded
@@ -260,3 +262,43 @@ def test_simultaneous_identical_creates_give_one_assessment(patient, race, monke
     assert sorted(type(r).__name__ for r in results) == ["Assessment"] + ["Invalid"] * (len(results) - 1)
     assert all(r.errors == {"non_field_errors": [assessments.DUPLICATE]} for r in results if isinstance(r, Invalid))
     assert count(Assessment) == 1 and count(QARound) == len(ROUNDS)
+
+
+# --- the clinician an assessment carries ---------------------------------------------------------------
+
+def clinician_of(assessment_id: int):
+    return db.session.scalar(select(Assessment.clinician_id).where(Assessment.id == assessment_id))
+
+
+def listed_ids(actor, via=API) -> list[int]:
+    return [a.id for a in assessments.search(actor=actor, via=via).items]
+
+
+def test_an_assessment_carries_its_patients_clinician(patient, clinician):
+    assert clinician_of(new(patient).id) == clinician.id
+
+
+def test_reassigning_a_patient_takes_its_assessments_along(patient, clinician, other_clinician, superuser):
+    made = [new(patient, date="2024-01-01").id, new(patient, date="2024-02-01").id]
+    patients.update(actor=superuser, via=channels.ADMIN, patient_id=patient.id,
+                    data={"clinician_id": other_clinician.id}, partial=True)
+    assert listed_ids(other_clinician) == made and listed_ids(clinician) == []
+    assert {clinician_of(number) for number in made} == {other_clinician.id}
+    assert assessments.get(actor=other_clinician, via=API, assessment_id=made[0]).id == made[0]
+    with pytest.raises(NotFound):
+        assessments.get(actor=clinician, via=API, assessment_id=made[0])
+
+
+def test_a_deleted_clinicians_assessments_stay_with_their_unassigned_patients(patient, clinician, superuser):
+    made = new(patient).id
+    users.delete(actor=superuser, via=channels.ADMIN, user_id=clinician.id)
+    assert clinician_of(made) is None
+    assert listed_ids(superuser, channels.ADMIN) == [made]
+
+
+def test_the_database_refuses_an_assessment_under_another_clinician(patient, other_clinician):
+    made = new(patient)
+    made.clinician_id = other_clinician.id
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()

@@ -1,4 +1,4 @@
-"""Lists: search, filters, ordering with its tie-break, and pages (rows and total in one query)."""
+"""Lists: search, filters, ordering with its tie-break, and pages (rows, and an exact total)."""
 import pytest
 from sqlalchemy import event
 
@@ -119,19 +119,29 @@ def test_pages_out_of_range_or_not_numbers_are_invalid(clinician, people, number
         search(clinician, page=number, page_size=2)
 
 
-def test_a_page_costs_one_query(clinician, people):
+def statements_of(call) -> list[str]:
     statements = []
 
-    def count_statement(*_args):
-        statements.append(1)
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
 
-    assert clinician.id                          # loaded before counting
-    event.listen(db.engine, "before_cursor_execute", count_statement)
+    event.listen(db.engine, "before_cursor_execute", record)
     try:
-        search(clinician, page=2, page_size=2)
+        call()
     finally:
-        event.remove(db.engine, "before_cursor_execute", count_statement)
-    assert len(statements) == 1
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+@pytest.mark.parametrize("number, queries", [(1, 2), (2, 2), (3, 1), (paging.LAST, 2)])
+def test_a_page_costs_its_rows_and_a_count_unless_it_is_not_full(clinician, people, number, queries):
+    """Five patients in pages of two: a full page also counts; the short last page tells the total."""
+    assert clinician.id                          # loaded before counting
+    pages = []
+    statements = statements_of(lambda: pages.append(search(clinician, page=number, page_size=2)))
+    assert len(statements) == queries
+    assert pages[0].total == 5 and pages[0].pages == 3
+    assert not any("OVER" in statement.upper() for statement in statements)
 
 
 # --- assessment lists ----------------------------------------------------------------------------------

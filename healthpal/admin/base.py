@@ -83,6 +83,9 @@ class AdminView(SuperuserOnly, ModelView):
     can_export = True
     named_filter_urls = True
     page_size = 50
+    # Pages go forward and back without a count of the whole table: counting 1,000,000 audit
+    # events (or every assessment of the clinic) cost far more than showing a page of them.
+    simple_list_pager = True
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: utc_time}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: utc_time}
     column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, datetime: utc_time}

@@ -31,10 +31,13 @@ EXPLAINED = {
 
 
 def visible(actor: User, via: str) -> Select:
-    """SELECT of the assessments of the patients `actor` may see."""
-    stmt = select(Assessment).join(Assessment.patient)
+    """SELECT of the assessments of the patients `actor` may see.
+
+    An assessment carries its patient's clinician, so this reads the clinician's own rows only.
+    """
+    stmt = select(Assessment)
     if not patients.sees_everything(actor, via):
-        stmt = stmt.where(Patient.clinician_id == actor.id)
+        stmt = stmt.where(Assessment.clinician_id == actor.id)
     return stmt
 
 
@@ -48,7 +51,8 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) 
     if for_update:
         # Locks in the order a patient's deletion takes them (the patient, then its assessments), so the
         # two never wait for each other: the patient shared (it must stay), then the assessment.
-        db.session.execute(stmt.with_only_columns(Patient.id).with_for_update(of=Patient, read=True, key_share=True))
+        db.session.execute(stmt.join(Assessment.patient).with_only_columns(Patient.id)
+                           .with_for_update(of=Patient, read=True, key_share=True))
         stmt = (stmt.with_for_update(of=Assessment).options(selectinload(Assessment.rounds))
                 .execution_options(populate_existing=True))
     else:
@@ -112,8 +116,8 @@ def listing(*, actor: User, via: str, filters: dict | None = None, ordering: str
 def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
            page: int | str = 1, page_size: int = 20) -> Page:
     """A page of visible assessments, rounds loaded in one extra query."""
-    stmt = listing(actor=actor, via=via, filters=filters, ordering=ordering).options(selectinload(Assessment.rounds))
-    return paginate(stmt, number=page, size=page_size)
+    stmt = listing(actor=actor, via=via, filters=filters, ordering=ordering)
+    return paginate(stmt, number=page, size=page_size, options=(selectinload(Assessment.rounds),))
 
 
 def types_used(*, actor: User, via: str) -> list[str]:
@@ -192,7 +196,8 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
     with atomic(EXPLAINED):
         _check_unique(cleaned["patient"], cleaned["date"], cleaned["type"], None)
         assessment = Assessment(
-            patient=cleaned["patient"], type=cleaned["type"], date=cleaned["date"], score=cleaned["score"],
+            patient=cleaned["patient"], clinician_id=cleaned["patient"].clinician_id,
+            type=cleaned["type"], date=cleaned["date"], score=cleaned["score"],
             rounds=_rounds(cleaned["qna_rounds"]),
         )
         db.session.add(assessment)
@@ -218,6 +223,7 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         for name in ("patient", "type", "date", "score"):
             if name in cleaned:
                 setattr(assessment, name, cleaned[name])
+        assessment.clinician_id = assessment.patient.clinician_id
         if "qna_rounds" in cleaned and before["qna_rounds"] != [list(p) for p in cleaned["qna_rounds"]]:
             assessment.rounds.clear()
             db.session.flush()

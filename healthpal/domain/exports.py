@@ -103,7 +103,7 @@ def assessments_csv(*, actor: User, via: str, filters: dict | None = None, order
 
     def rows():
         for assessment, patient_name in _streamed(
-            stmt.add_columns(Patient.full_name).options(selectinload(Assessment.rounds))
+            stmt.join(Assessment.patient).add_columns(Patient.full_name).options(selectinload(Assessment.rounds))
         ):
             yield _assessment_row(assessment, patient_name, widest)
 

@@ -1,4 +1,5 @@
-"""Pagination and ordering shared by every list: one query for the rows and the total together."""
+"""Pagination and ordering shared by every list: the page's rows, and an exact total that costs only
+the index entries of the rows the list may show."""
 import math
 from dataclasses import dataclass
 
@@ -71,23 +72,29 @@ def order_by(raw: str | None, columns: dict, default: str, tiebreak) -> list:
     return clauses
 
 
-def paginate(stmt: Select, *, number: int | str, size: int) -> Page:
-    """Rows of page `number` (1-based, or "last") of `stmt`, with the total count.
+def count(stmt: Select) -> int:
+    """How many rows `stmt` selects. Counted apart from any page, so that the database answers it
+    from the index that serves the list's filters (an index-only scan of the caller's own entries),
+    instead of visiting every joined row as a `count(*) OVER ()` beside the page would."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
-    The count rides along as a window function, so a page costs one query; only "last" and an
-    empty page past the first need a separate count. An out-of-range page raises NotFound.
+
+def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = ()) -> Page:
+    """Rows of page `number` (1-based, or "last") of `stmt`, loaded with `options`, and the total.
+
+    A page that is not full tells the total by itself; only a full page (or "last") costs a count.
+    An out-of-range page raises NotFound.
     """
+    total = None
     if number == LAST:
-        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        total = count(stmt)
         number = max(1, math.ceil(total / size))
     if not isinstance(number, int) or not 1 <= number <= MAX_PAGE:
         raise NotFound("Invalid page.")
-    counted = stmt.add_columns(func.count().over().label("_total")).limit(size).offset((number - 1) * size)
-    rows = db.session.execute(counted).all()
-    if rows:
-        total = rows[0][-1]
-    elif number == 1:
-        total = 0
-    else:
+    offset = (number - 1) * size
+    items = list(db.session.scalars(stmt.options(*options).limit(size).offset(offset)))
+    if not items and number > 1:
         raise NotFound("Invalid page.")
-    return Page(items=[row[0] for row in rows], total=total, number=number, size=size)
+    if total is None:
+        total = offset + len(items) if len(items) < size else count(stmt)
+    return Page(items=items, total=total, number=number, size=size)

@@ -22,7 +22,8 @@ def load(clinician, count: int) -> None:
          "phone": f"{n:07d}", "address": "ChIJN1t_tDeuEmsRUsoyG83frY4"} for n in range(count)])
     ids = db.session.scalars(select(Patient.id).where(Patient.clinician_id == clinician.id)).all()
     db.session.execute(insert(Assessment), [
-        {"patient_id": pid, "type": "Mood check", "date": day + timedelta(days=n % 1000), "score": n % 101}
+        {"patient_id": pid, "clinician_id": clinician.id, "type": "Mood check", "date": day + timedelta(days=n % 1000),
+         "score": n % 101}
         for n, pid in enumerate(ids)])
     assessment_ids = db.session.scalars(select(Assessment.id)).all()
     db.session.execute(insert(QARound), [
