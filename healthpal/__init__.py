@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     trust_proxies(app)
     register_extensions(app)
+    keep_sessions_on_the_server(app)
     adapt_sqlite(app)
     guard_audit(app)
     register_blueprints(app)
@@ -66,6 +67,13 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+
+
+def keep_sessions_on_the_server(app: Flask) -> None:
+    """The session cookie carries only a random id; the session lives in the database."""
+    from healthpal import server_sessions
+
+    server_sessions.init_app(app)
 
 
 def adapt_sqlite(app: Flask) -> None:

@@ -2,8 +2,10 @@
 from datetime import date
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
+from healthpal import config as settings
 from healthpal import demo
 from healthpal.domain import audit, channels, idempotency, rules, users
 from healthpal.domain.exceptions import DomainError, Invalid
@@ -90,6 +92,24 @@ def purge_audit(before):
     click.echo(f"Purged {removed} audit event(s) recorded before {before:%Y-%m-%d}.")
 
 
+@click.command("check-config")
+@with_appcontext
+def check_config():
+    """List every unsafe setting of this environment.
+
+    With HEALTHPAL_ENV=production the app itself refuses to load while any is found, so this command
+    then stops with that same list and a non-zero exit status (as gunicorn would).
+    """
+    problems = settings.unsafe_settings(current_app.config)
+    environment = current_app.config["ENV_NAME"]
+    if not problems:
+        click.echo(f"No unsafe settings found (HEALTHPAL_ENV={environment}).")
+        return
+    click.echo(f"Unsafe settings (HEALTHPAL_ENV={environment}):")
+    for problem in problems:
+        click.echo(f"- {problem}")
+
+
 @click.command("purge-idempotency-keys")
 def purge_idempotency_keys():
     """Forget the API's idempotency keys older than 24 hours (their creates can no longer be replayed)."""
@@ -98,5 +118,6 @@ def purge_idempotency_keys():
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_user, deactivate_user, delete_user, seed_demo, purge_audit, purge_idempotency_keys):
+    for command in (create_user, deactivate_user, delete_user, seed_demo, purge_audit, purge_idempotency_keys,
+                    check_config):
         app.cli.add_command(command)

@@ -49,6 +49,7 @@ def from_environment(instance_path: str) -> dict:
     """Every setting the app reads, taken from the environment with development defaults."""
     secret = os.environ.get("SECRET_KEY") or DEV_SECRET
     env_name = os.environ.get("HEALTHPAL_ENV", "development")
+    throttle_storage = os.environ.get("RATELIMIT_STORAGE_URI")
     return {
         "ENV_NAME": env_name,
         "SECRET_KEY": secret,
@@ -60,8 +61,11 @@ def from_environment(instance_path: str) -> dict:
         "HEALTHPAL_LOGIN_FAILURES_PER_USER": _int("HEALTHPAL_LOGIN_FAILURES_PER_USER", 5),
         "HEALTHPAL_LOGIN_FAILURES_PER_ADDRESS": _int("HEALTHPAL_LOGIN_FAILURES_PER_ADDRESS", 20),
         "HEALTHPAL_LOGIN_WINDOW_SECONDS": _int("HEALTHPAL_LOGIN_WINDOW_SECONDS", 900),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("HEALTHPAL_IDLE_TIMEOUT_MINUTES", 30)),
+        "RATELIMIT_STORAGE_URI": throttle_storage or "memory://",
+        # memory:// by default: the throttle then counts per process, which `unsafe_settings` reports.
+        "HEALTHPAL_THROTTLE_STORAGE_DEFAULTED": not throttle_storage,
+        "HEALTHPAL_IDLE_TIMEOUT": timedelta(minutes=_int("HEALTHPAL_IDLE_TIMEOUT_MINUTES", 30)),
+        "HEALTHPAL_SESSION_LIFETIME": timedelta(hours=_int("HEALTHPAL_SESSION_LIFETIME_HOURS", 12)),
         "GOOGLE_MAPS_API_KEY": os.environ.get("GOOGLE_MAPS_API_KEY", ""),
         "HEALTHPAL_CLINIC_NAME": os.environ.get("HEALTHPAL_CLINIC_NAME", "").strip() or "Healthpal",
         # The portal's cookie: never readable by scripts, not sent on other sites' subrequests or
@@ -72,20 +76,85 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
         # X-Forwarded-For/-Proto/-Host; 0 trusts no such header.
         "HEALTHPAL_TRUSTED_PROXIES": _int("HEALTHPAL_TRUSTED_PROXIES", 0),
+        # Declares that clients reach the app through a reverse proxy (nginx, a load balancer); with
+        # no trusted proxy count, every client would then seem to come from the proxy's address.
+        "HEALTHPAL_BEHIND_PROXY": _flag("HEALTHPAL_BEHIND_PROXY"),
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies: 1 MiB at most (413 beyond)
         # A change committed without its audit event: "log" it (the default), "raise" (the tests) or "off".
         "HEALTHPAL_AUDIT_GUARD": os.environ.get("HEALTHPAL_AUDIT_GUARD", "log"),
     }
 
 
-def check_production(config) -> None:
-    """Refuse to run in production with a missing or development secret."""
-    if config["ENV_NAME"] != "production":
-        return
-    for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+def _weak_secret(key: str):
+    def check(config) -> str | None:
         value = config.get(key)
         if not value or value == DEV_SECRET:
-            raise ConfigError(
-                f"{key} is missing or is the development default; set it in the environment "
-                "before starting Healthpal with HEALTHPAL_ENV=production."
-            )
+            return f"{key} is missing or is the development default: anyone could forge sessions and tokens."
+        return None
+    return check
+
+
+def _debug(config) -> str | None:
+    if config.get("DEBUG"):
+        return "DEBUG is on: error pages show code and settings, and the debugger can run code."
+    return None
+
+
+def _sqlite(config) -> str | None:
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        return ("DATABASE_URL is SQLite: one writer at a time and no concurrent workers; "
+                "use PostgreSQL in production.")
+    return None
+
+
+def _cookies(config) -> str | None:
+    weak = [name for name, safe in (("SESSION_COOKIE_SECURE", config.get("SESSION_COOKIE_SECURE")),
+                                    ("SESSION_COOKIE_HTTPONLY", config.get("SESSION_COOKIE_HTTPONLY", True)))
+            if not safe]
+    if weak:
+        return (f"{' and '.join(weak)} off: the portal session cookie may travel without TLS "
+                "or be read by scripts; set it to true (behind TLS).")
+    return None
+
+
+def _csrf(config) -> str | None:
+    if config.get("WTF_CSRF_ENABLED") is False:
+        return "WTF_CSRF_ENABLED is off: other sites could submit the portal's forms."
+    return None
+
+
+def _throttle_storage(config) -> str | None:
+    if config.get("HEALTHPAL_THROTTLE_STORAGE_DEFAULTED"):
+        return ("RATELIMIT_STORAGE_URI is not set, so the failed sign-in throttle counts in memory, per "
+                "process: with several workers each keeps its own count. Set it to a Redis URL "
+                "(redis://host:6379/0), or to memory:// written out for a single-process deployment.")
+    return None
+
+
+def _proxy(config) -> str | None:
+    if config.get("HEALTHPAL_BEHIND_PROXY") and not config.get("HEALTHPAL_TRUSTED_PROXIES"):
+        return ("HEALTHPAL_BEHIND_PROXY is set but HEALTHPAL_TRUSTED_PROXIES is 0: every client seems to "
+                "come from the proxy's address, so one address's sign-in throttle locks everyone out.")
+    return None
+
+
+# Every check of a setting, in the order they are reported. Each returns what is unsafe, or None.
+CHECKS = (_weak_secret("SECRET_KEY"), _weak_secret("JWT_SECRET_KEY"), _debug, _sqlite, _cookies, _csrf,
+          _throttle_storage, _proxy)
+
+
+def unsafe_settings(config) -> list[str]:
+    """What is unsafe about these settings (for production), one sentence each; empty if nothing."""
+    return [problem for check in CHECKS if (problem := check(config)) is not None]
+
+
+def check_production(config) -> None:
+    """Refuse to run in production with any unsafe setting, naming every one."""
+    if config["ENV_NAME"] != "production":
+        return
+    problems = unsafe_settings(config)
+    if problems:
+        raise ConfigError(
+            "Healthpal will not start with HEALTHPAL_ENV=production while these settings are unsafe "
+            "(`flask --app wsgi check-config` lists them):\n" + "\n".join(f"- {problem}" for problem in problems)
+        )

@@ -1,9 +1,10 @@
-"""The database schema: users, patients, assessments, their Q&A rounds, revoked tokens, the audit
+"""The database schema: users, patients, assessments, their Q&A rounds, sign-in sessions, the audit
 log and the API's idempotency keys.
 
 Rules live in `healthpal.domain`; the constraints here are the database's last line of defence.
 """
 import hashlib
+import secrets
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,15 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
+def new_user_key() -> str:
+    return secrets.token_hex(16)
+
+
+# On SQLite, AUTOINCREMENT: the id of a deleted user, patient or assessment is never handed out again
+# (PostgreSQL sequences never reuse one either).
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+
+
 class Versioned:
     """A record clients may hold a copy of: `version` starts at 1 and the domain bumps it with every
     committed change (the API's ETag; the portal's and admin's forms carry it to detect lost updates)."""
@@ -52,6 +62,7 @@ class Versioned:
 
 class User(Timestamps, Model):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(150), unique=True)
@@ -61,9 +72,9 @@ class User(Timestamps, Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     is_superuser: Mapped[bool] = mapped_column(default=False)
-    # Bumped on password change, deactivation and admin password reset: every API token and
-    # portal session carrying an older value is no longer honoured.
-    token_epoch: Mapped[int] = mapped_column(default=0)
+    # Random and never shared by two accounts: every API token names it, so a deleted account's
+    # tokens match no later account, even one given the same id.
+    key: Mapped[str] = mapped_column(String(32), unique=True, default=new_user_key)
 
     patients: Mapped[list["Patient"]] = relationship(back_populates="clinician", passive_deletes=True)
 
@@ -72,7 +83,7 @@ class User(Timestamps, Model):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.token_epoch}"
+        return str(self.id)
 
     @property
     def display_name(self) -> str:
@@ -99,6 +110,7 @@ class Patient(Versioned, Timestamps, Model):
         Index("ix_patients_clinician_gender", "clinician_id", "gender"),
         Index("ix_patients_clinician_phone", "clinician_id", "phone"),
         Index("ix_patients_full_name_id", "full_name", "id"),  # the admin's list of every patient, by name
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +156,7 @@ class Assessment(Versioned, Timestamps, Model):
         Index("ix_assessments_type_date", "type", "date", "id"),
         Index("ix_assessments_date_id", "date", "id"),
         Index("ix_assessments_score_id", "score", "id"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,15 +199,30 @@ class QARound(Model):
     assessment: Mapped[Assessment] = relationship(back_populates="rounds")
 
 
-class RevokedToken(Model):
-    """A JWT revoked one by one (logout); whole-user revocation uses `User.token_epoch`."""
+class SessionRecord(Model):
+    """One sign-in: a portal browser session (`portal`; anonymous until its visitor signs in) or a
+    mobile-app sign-in (`app`, the life of one refresh token). Found by the SHA-256 digest of a
+    random secret that only its holder knows: the portal cookie, or the `sid` claim of the app's
+    tokens. Deleting the record ends the sign-in; it goes with its user."""
 
-    __tablename__ = "revoked_tokens"
+    __tablename__ = "sessions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('portal', 'app')", name="kind_known"),
+        Index("ix_sessions_user_id_kind", "user_id", "kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    jti: Mapped[str] = mapped_column(String(36), unique=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    data: Mapped[str] = mapped_column(Text, default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    address: Mapped[str] = mapped_column(String(45), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    user: Mapped[User | None] = relationship()
 
 
 class AuditEvent(Model):

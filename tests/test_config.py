@@ -45,7 +45,7 @@ KEYS = sorted(settings_read_by_the_app())
 def env(monkeypatch):
     """A clean environment for the app's settings: none set, and anything a test (or a `.env` file
     it loads) sets is undone afterwards."""
-    for key in KEYS:
+    for key in (*KEYS, "FLASK_DEBUG"):
         monkeypatch.setenv(key, "")
         monkeypatch.delenv(key)
     return monkeypatch
@@ -68,7 +68,9 @@ def test_development_defaults(env, tmp_path):
     assert settings["JWT_REFRESH_TOKEN_EXPIRES"] == timedelta(days=1)
     assert (settings["HEALTHPAL_LOGIN_FAILURES_PER_USER"], settings["HEALTHPAL_LOGIN_FAILURES_PER_ADDRESS"],
             settings["HEALTHPAL_LOGIN_WINDOW_SECONDS"]) == (5, 20, 900)
-    assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert settings["RATELIMIT_STORAGE_URI"] == "memory://" and settings["HEALTHPAL_THROTTLE_STORAGE_DEFAULTED"]
+    assert settings["HEALTHPAL_IDLE_TIMEOUT"] == timedelta(minutes=30)
+    assert settings["HEALTHPAL_SESSION_LIFETIME"] == timedelta(hours=12)
 
 
 def test_the_clinic_name_on_printouts_comes_from_the_environment(env, tmp_path):
@@ -86,6 +88,8 @@ def test_environment_overrides(env, tmp_path):
     env.setenv("JWT_ACCESS_TOKEN_SECONDS", "60")
     env.setenv("HEALTHPAL_LOGIN_FAILURES_PER_USER", "3")
     env.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    env.setenv("HEALTHPAL_IDLE_TIMEOUT_MINUTES", "10")
+    env.setenv("HEALTHPAL_SESSION_LIFETIME_HOURS", "8")
     settings = config.from_environment(str(tmp_path))
     assert settings["SECRET_KEY"] == settings["JWT_SECRET_KEY"] == SECRET       # the JWT key follows SECRET_KEY
     assert settings["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/healthpal.sqlite"
@@ -93,6 +97,8 @@ def test_environment_overrides(env, tmp_path):
     assert settings["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(seconds=60)
     assert settings["HEALTHPAL_LOGIN_FAILURES_PER_USER"] == 3
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert settings["HEALTHPAL_IDLE_TIMEOUT"] == timedelta(minutes=10)
+    assert settings["HEALTHPAL_SESSION_LIFETIME"] == timedelta(hours=8)
     env.setenv("JWT_SECRET_KEY", SECRET + "-jwt")
     assert config.from_environment(str(tmp_path))["JWT_SECRET_KEY"] == SECRET + "-jwt"
 
@@ -158,42 +164,120 @@ def test_test_config_overrides_the_environment(env, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
 
 
-# --- production refuses development secrets ---------------------------------------------------------
+# --- unsafe settings: check-config, and production refuses to start ------------------------------------
 
-@pytest.mark.parametrize("secrets, missing", [
-    ({}, "SECRET_KEY"),
-    ({"SECRET_KEY": config.DEV_SECRET}, "SECRET_KEY"),
-    ({"SECRET_KEY": SECRET, "JWT_SECRET_KEY": config.DEV_SECRET}, "JWT_SECRET_KEY"),
-])
-def test_production_refuses_missing_or_development_secrets(env, secrets, missing):
-    env.setenv("HEALTHPAL_ENV", "production")
-    for key, value in secrets.items():
-        env.setenv(key, value)
-    with pytest.raises(config.ConfigError) as caught:
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    assert str(caught.value).startswith(f"{missing} is missing or is the development default")
-    assert "HEALTHPAL_ENV=production" in str(caught.value)
+SAFE_PRODUCTION = {"HEALTHPAL_ENV": "production", "SECRET_KEY": SECRET,
+                   "DATABASE_URL": "postgresql://healthpal:secret@db.internal/healthpal",
+                   "SESSION_COOKIE_SECURE": "true", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
 
 
-def test_production_starts_with_real_secrets(env):
-    env.setenv("HEALTHPAL_ENV", "production")
-    env.setenv("SECRET_KEY", SECRET)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+def production(env, **changes):
+    for key, value in {**SAFE_PRODUCTION, **changes}.items():
+        if value is None:
+            env.delenv(key, raising=False)
+        else:
+            env.setenv(key, value)
+
+
+def test_production_starts_when_every_setting_is_safe(env):
+    production(env)
+    app = create_app()
     assert app.config["ENV_NAME"] == "production" and app.config["JWT_SECRET_KEY"] == SECRET
+    assert config.unsafe_settings(app.config) == []
+
+
+def test_production_accepts_memory_throttle_storage_when_written_out(env):
+    production(env, RATELIMIT_STORAGE_URI="memory://")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+WEAK_SECRET = "{} is missing or is the development default"
+
+
+@pytest.mark.parametrize("changes, reported", [
+    ({"SECRET_KEY": None}, [WEAK_SECRET.format("SECRET_KEY"), WEAK_SECRET.format("JWT_SECRET_KEY")]),
+    ({"SECRET_KEY": config.DEV_SECRET}, [WEAK_SECRET.format("SECRET_KEY"), WEAK_SECRET.format("JWT_SECRET_KEY")]),
+    ({"JWT_SECRET_KEY": config.DEV_SECRET}, [WEAK_SECRET.format("JWT_SECRET_KEY")]),
+    ({"FLASK_DEBUG": "1"}, ["DEBUG is on"]),
+    ({"DATABASE_URL": "sqlite:////srv/healthpal.sqlite"}, ["DATABASE_URL is SQLite"]),
+    ({"SESSION_COOKIE_SECURE": None}, ["SESSION_COOKIE_SECURE off"]),
+    ({"RATELIMIT_STORAGE_URI": None}, ["RATELIMIT_STORAGE_URI is not set"]),
+    ({"HEALTHPAL_BEHIND_PROXY": "true"}, ["HEALTHPAL_BEHIND_PROXY is set but HEALTHPAL_TRUSTED_PROXIES is 0"]),
+])
+def test_production_refuses_each_unsafe_setting_and_says_which(env, changes, reported):
+    """(The JWT key defaults to SECRET_KEY, so a development SECRET_KEY makes two weak secrets.)"""
+    production(env, **changes)
+    with pytest.raises(config.ConfigError) as caught:
+        create_app()
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("Healthpal will not start with HEALTHPAL_ENV=production")
+    assert len(lines) == 1 + len(reported)
+    assert all(line.startswith(f"- {expected}") for line, expected in zip(lines[1:], reported, strict=True))
+
+
+@pytest.mark.parametrize("changes, reported", [
+    ({"WTF_CSRF_ENABLED": False}, "WTF_CSRF_ENABLED is off"),
+    ({"SESSION_COOKIE_HTTPONLY": False}, "SESSION_COOKIE_HTTPONLY off"),
+])
+def test_settings_only_code_can_change_are_checked_too(env, changes, reported):
+    production(env)
+    settings = {**create_app().config, **changes}
+    assert [problem.split(":")[0] for problem in config.unsafe_settings(settings)] == [reported]
+
+
+def test_a_proxy_with_its_count_set_is_safe(env):
+    production(env, HEALTHPAL_BEHIND_PROXY="true", HEALTHPAL_TRUSTED_PROXIES="1")
+    assert config.unsafe_settings(create_app().config) == []
+
+
+def test_every_problem_is_reported_at_once(env):
+    env.setenv("HEALTHPAL_ENV", "production")
+    with pytest.raises(config.ConfigError) as caught:
+        create_app()
+    assert str(caught.value).count("\n- ") == 5   # both secrets, SQLite, insecure cookie, implicit throttle storage
 
 
 def test_development_allows_the_default_secret(env):
     assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"] == config.DEV_SECRET
 
 
+def run_flask(tmp_path, *args, **environment):
+    clean = {key: value for key, value in os.environ.items() if key not in KEYS and key != "FLASK_DEBUG"}
+    env = {**clean, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+           "SECRET_KEY": config.DEV_SECRET, **environment}   # set, so that no local .env file can supply a real one
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
 def test_an_operator_sees_why_production_will_not_start(tmp_path):
-    clean = {key: value for key, value in os.environ.items() if key not in KEYS}
-    env = {**clean, "HEALTHPAL_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
-           "SECRET_KEY": config.DEV_SECRET}        # set, so that no local .env file can supply a real one
-    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = run_flask(tmp_path, "-c", "import wsgi", HEALTHPAL_ENV="production")
     assert result.returncode != 0
-    assert "ConfigError: SECRET_KEY is missing or is the development default" in result.stderr
+    assert result.stderr.startswith("ConfigError: Healthpal will not start with HEALTHPAL_ENV=production")
+    assert "- SECRET_KEY is missing or is the development default" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_lists_unsafe_settings_in_development_and_succeeds(tmp_path):
+    result = run_flask(tmp_path, "-m", "flask", "--app", "wsgi", "check-config")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Unsafe settings (HEALTHPAL_ENV=development):"
+    assert [line.split(" ")[1] for line in lines[1:]] == [
+        "SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL", "SESSION_COOKIE_SECURE", "RATELIMIT_STORAGE_URI"]
+
+
+def test_check_config_fails_in_production_listing_every_unsafe_setting(tmp_path):
+    result = run_flask(tmp_path, "-m", "flask", "--app", "wsgi", "check-config", HEALTHPAL_ENV="production",
+                       FLASK_DEBUG="1", RATELIMIT_STORAGE_URI="memory://")
+    assert result.returncode != 0
+    assert "- SECRET_KEY is missing" in result.stderr and "- DEBUG is on" in result.stderr
+    assert "RATELIMIT_STORAGE_URI" not in result.stderr                  # written out: accepted
+
+
+def test_check_config_passes_a_safe_production_environment(tmp_path):
+    result = run_flask(tmp_path, "-m", "flask", "--app", "wsgi", "check-config",
+                       **{**SAFE_PRODUCTION, "SECRET_KEY": SECRET})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "No unsafe settings found (HEALTHPAL_ENV=production).\n"
 
 
 # --- behind a reverse proxy ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from healthpal.domain.exceptions import Invalid, NotFound, Throttled
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, User
 from tests import factories
-from tests.helpers import count, errors_of, reloaded
+from tests.helpers import count, errors_of, reloaded, sessions_of, signed_in_once
 
 CLI = channels.CLI
 PASSWORD = factories.PASSWORD
@@ -104,14 +104,14 @@ def test_update_of_an_unknown_user_is_not_found(superuser):
 
 
 def test_deactivate_ends_sign_in_and_every_token(clinician):
-    epoch = clinician.token_epoch
+    signed_in_once(clinician)
     users.deactivate(actor=None, via=CLI, user_id=clinician.id)
     stored = reloaded(User, clinician.id)
-    assert not stored.is_active and stored.token_epoch == epoch + 1
-    assert stored.get_id() == f"{clinician.id}:{epoch + 1}"
+    assert not stored.is_active and sessions_of(stored) == 0
     assert users.authenticate("alice", PASSWORD) is None
+    events = count(AuditEvent)
     users.deactivate(actor=None, via=CLI, user_id=clinician.id)        # again: nothing more happens
-    assert reloaded(User, clinician.id).token_epoch == epoch + 1
+    assert count(AuditEvent) == events
 
 
 # --- delete ------------------------------------------------------------------------------------------
@@ -228,9 +228,9 @@ def test_change_password_errors_are_keyed_by_field(clinician):
 
 
 def test_change_password_ends_earlier_tokens_and_takes_the_new_one(clinician):
-    epoch = clinician.token_epoch
+    signed_in_once(clinician)
     change(clinician, old_password=PASSWORD, new_password1="a-new-secret", new_password2="a-new-secret")
-    assert reloaded(User, clinician.id).token_epoch == epoch + 1
+    assert sessions_of(clinician) == 0
     assert users.authenticate("alice", PASSWORD) is None
     assert users.authenticate("alice", "a-new-secret") == reloaded(User, clinician.id)
     changes = db.session.scalars(select(AuditEvent.changes).where(AuditEvent.action == "update")).all()

@@ -3,10 +3,12 @@
 Each of the two runs below checks that it starts clean, then leaves rows in every table (and
 failures in the throttle) behind; whichever order they run in, the second proves the cleanup.
 """
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from healthpal.domain import channels, idempotency, patients, throttle, tokens, users
+from healthpal.domain import channels, idempotency, patients, sessions, throttle, users
 from healthpal.domain.exceptions import Invalid
 from healthpal.extensions import db
 from tests import factories
@@ -26,7 +28,7 @@ def test_each_test_starts_empty_and_may_leave_a_mess(run):
     patient = factories.make_patient(clinician, full_name="Ann Lee")
     factories.make_assessment(patient)
     patients.view(actor=clinician, via=channels.API, patient_id=patient.id)
-    tokens.revoke(("jti-" + run, 4_102_444_800))
+    sessions.start(kind=sessions.APP, user_id=clinician.id, lifetime=timedelta(days=1))
     idempotency.once(actor=clinician, key="key-" + run, fingerprint="same", create=lambda: patient,
                      render=lambda _: idempotency.Answer(201, "{}", "1"))
     for _ in range(5):

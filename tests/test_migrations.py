@@ -21,7 +21,7 @@ from healthpal.models import Assessment, Patient, QARound, User
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"users", "patients", "assessments", "qa_rounds", "revoked_tokens", "audit_events", "idempotency_keys"}
+TABLES = {"users", "patients", "assessments", "qa_rounds", "sessions", "audit_events", "idempotency_keys"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -99,7 +99,7 @@ def test_the_later_steps_go_down_and_up_again(migrated_app):
     downgrade(revision="0001")
     db.session.remove()
     assert not search_indexes & patient_indexes() and name_collation() is None
-    assert tables() == TABLES - {"idempotency_keys"}
+    assert tables() == TABLES - {"sessions", "idempotency_keys"} | {"revoked_tokens"}   # 0004 and 0005 came later
     upgrade()
     assert search_indexes <= patient_indexes() and name_collation() == "und-x-icu"
     assert schema_drift() == []
@@ -180,6 +180,58 @@ def test_the_migrated_schema_enforces_its_constraints(migrated_app):
         assert connection.execute(text("SELECT clinician_id FROM patients")).scalar_one() is None
         connection.execute(text("DELETE FROM patients"))
         assert connection.execute(text("SELECT count(*) FROM qa_rounds")).scalar_one() == 0
+
+
+@pytest.fixture
+def app_at_0003(empty_database):
+    """An app on the empty database, upgraded only to 0003 (before server-side sessions)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "JWT_SECRET_KEY": TEST_SECRET,
+                      "SQLALCHEMY_DATABASE_URI": empty_database, "RATELIMIT_STORAGE_URI": "memory://"})
+    with app.app_context():
+        upgrade(revision="0003")
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0005_keeps_every_row_gives_each_user_a_key_and_never_reuses_ids(app_at_0003):
+    """Rebuilding the tables on SQLite (for AUTOINCREMENT) must not lose or unlink a row, even
+    though their foreign keys cascade; and an id once used is never handed out again."""
+    stamp = "'2026-01-01 00:00:00'"
+    with db.engine.begin() as connection:
+        for name in ("first", "second"):
+            connection.execute(text(
+                "INSERT INTO users (username, email, first_name, last_name, password_hash, is_active, "
+                f"is_superuser, token_epoch, created_at, updated_at) VALUES ('{name}', '', '', '', 'x', true, false, "
+                f"3, {stamp}, {stamp})"))
+        first, second = connection.execute(text("SELECT id FROM users ORDER BY id")).scalars().all()
+        connection.execute(text(
+            "INSERT INTO patients (clinician_id, full_name, gender, birthdate, phone, address, created_at, "
+            f"updated_at) VALUES ({first}, 'Ann Lee', 'f', '1980-01-01', '1', 'a', {stamp}, {stamp})"))
+        connection.execute(text(
+            "INSERT INTO assessments (patient_id, type, date, score, created_at, updated_at) "
+            f"SELECT id, 'Mood', '2024-01-01', 5, {stamp}, {stamp} FROM patients"))
+        connection.execute(text("INSERT INTO qa_rounds (assessment_id, position, question, question_digest, "
+                                "answer) SELECT id, 0, 'Q', 'd', 'A' FROM assessments"))
+    upgrade()
+    with db.engine.begin() as connection:
+        assert connection.execute(text("SELECT clinician_id FROM patients")).scalar_one() == first
+        assert connection.execute(text("SELECT count(*) FROM qa_rounds")).scalar_one() == 1
+        keys = connection.execute(text("SELECT key FROM users ORDER BY id")).scalars().all()
+        assert len(set(keys)) == 2 and all(len(key) == 32 for key in keys)
+        connection.execute(text(f"DELETE FROM users WHERE id = {second}"))
+    assert schema_drift() == []
+    newcomer = User(username="newcomer", password_hash="x")
+    db.session.add(newcomer)
+    db.session.commit()
+    assert newcomer.id > second                                         # the deleted user's id is not reused
+    db.session.remove()                                                 # (PostgreSQL: no read left holding users)
+    downgrade(revision="0003")
+    db.session.remove()
+    with db.engine.begin() as connection:
+        assert connection.execute(text("SELECT username, token_epoch FROM users ORDER BY id")).all() == [
+            ("first", 0), ("newcomer", 0)]
+        assert connection.execute(text("SELECT count(*) FROM assessments")).scalar_one() == 1
 
 
 def test_flask_db_upgrade_builds_an_empty_sqlite_file(tmp_path):

@@ -6,9 +6,9 @@ from flask_admin.actions import action
 from flask_admin.form import BaseForm
 from flask_admin.helpers import get_form_data
 from flask_admin.model.template import EndpointLinkRowAction
-from flask_login import login_user
 from wtforms import BooleanField, PasswordField, StringField
 
+from healthpal import server_sessions
 from healthpal.admin.base import VIA, DomainView, submitted
 from healthpal.domain import rules, users
 from healthpal.domain.exceptions import Invalid, NotFound
@@ -92,7 +92,7 @@ class UserView(DomainView):
                 self.refused(form, invalid, "Could not set the password")
             else:
                 if user.id == self.actor.id:
-                    login_user(user)  # the reset ended this very session too: carry on signed in
+                    server_sessions.renew()  # the reset ended this very session too: carry on in a fresh one
                 flash(f"New password set for {user.username}; {ENDS_ACCESS}.", "success")
                 return redirect(return_url)
         return self.render("admin/user_password.html", form=form, user=user, return_url=return_url)

@@ -2,7 +2,7 @@
 from flask import current_app, request
 
 from healthpal.api import body, errors, route, serializers, tokens
-from healthpal.domain import channels, rules, users
+from healthpal.domain import channels, rules, sessions, users
 from healthpal.domain.exceptions import Invalid
 
 LOGGED_OUT = "Successfully logged out."
@@ -18,22 +18,27 @@ def _token(data: dict, name: str) -> str:
     return cleaned[name]
 
 
+def _issue(user) -> dict:
+    """Tokens for a new sign-in from this request's device (shown on the user's account page)."""
+    return tokens.issue(user, user_agent=request.user_agent.string, address=request.remote_addr or "")
+
+
 @route("/auth/login/", methods=["POST"])
 def login():
     username, password = users.credentials(body.json_object())
     user = users.sign_in(username=username, password=password, address=request.remote_addr or "",
                          via=channels.API)
-    return serializers.signed_in(user, tokens.issue(user))
+    return serializers.signed_in(user, _issue(user))
 
 
 @route("/auth/token/refresh/", methods=["POST"])
 def token_refresh():
     encoded = _token(body.json_object(), "refresh")
     try:
-        _, user = tokens.read(encoded, kind=tokens.REFRESH)
+        claims, record = tokens.read(encoded, kind=tokens.REFRESH)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
-    access = tokens.access_for(user)
+    access = tokens.refreshed(claims, record)
     return {"access": access, "access_expiration": serializers.timestamp(tokens.expiration(access))}
 
 
@@ -49,16 +54,17 @@ def token_verify():
 
 @route("/auth/logout/", methods=["POST"])
 def logout():
-    """Revoke the refresh token sent in the body, and the access token presented with it (if valid)."""
+    """End the sign-in of the refresh token sent in the body, and that of the access token presented
+    with it (if valid): every token of those sign-ins stops working."""
     encoded = body.json_object().get("refresh")
     if encoded is None:
         return errors.error_response(401, NO_REFRESH)
     try:
-        refresh, _ = tokens.read(encoded, kind=tokens.REFRESH)
+        _, record = tokens.read(encoded, kind=tokens.REFRESH)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
-    access = tokens.presented_access()
-    tokens.revoke(refresh, *([access] if access else []))
+    presented = tokens.presented_session()
+    sessions.end(record.id, *([presented.id] if presented else []))
     return {"detail": LOGGED_OUT}
 
 
@@ -67,4 +73,4 @@ def registration():
     if not current_app.config["HEALTHPAL_OPEN_REGISTRATION"]:
         return errors.error_response(403, REGISTRATION_CLOSED)
     user = users.register(via=channels.API, data=body.json_object())
-    return serializers.signed_in(user, tokens.issue(user)), 201
+    return serializers.signed_in(user, _issue(user)), 201

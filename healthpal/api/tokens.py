@@ -1,23 +1,25 @@
-"""API tokens: issuing JWTs, and judging one (from the header or a body) with one database query.
+"""API tokens: issuing JWTs, and judging one (from the header or a body), one query per token.
 
-A token is honoured while its user exists and is active, its `jti` is not revoked (logout) and its
-`token_epoch` claim equals the user's current `User.token_epoch` (bumped by a password change,
-reset or deactivation, which so revokes every token issued before).
+Each sign-in of the mobile app is a session record (`domain.sessions`, kind `app`) whose secret the
+tokens carry as `sid`, beside the user's id and per-account key. A token is honoured while
+`sessions.honoured` says its session is: logout, ending the sign-in from the account page, a password
+change or reset, deactivation and deletion all end it, so every token of that sign-in stops working.
 """
 from datetime import UTC, datetime
+from typing import cast
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 
 from healthpal.api import errors
-from healthpal.domain import tokens
+from healthpal.domain import sessions, users
 from healthpal.extensions import jwt
-from healthpal.models import User
+from healthpal.models import SessionRecord, User
 
 ACCESS, REFRESH = "access", "refresh"
-EPOCH = "token_epoch"
+SESSION, KEY = "sid", "user_key"
 _HOLDERS = "api_token_holders"
 
 
@@ -25,17 +27,19 @@ class TokenNotValid(Exception):
     """A token from a request body that must not be honoured."""
 
 
-def issue(user: User) -> dict:
-    """A fresh access and refresh token pair for `user`."""
-    return {"access": access_for(user), "refresh": _create(create_refresh_token, user, REFRESH)}
+def issue(user: User, *, user_agent: str = "", address: str = "") -> dict:
+    """A new sign-in of the mobile app (from the device described): its access and refresh tokens."""
+    _, secret = sessions.start(kind=sessions.APP, user_id=user.id, user_agent=user_agent, address=address,
+                               lifetime=current_app.config["JWT_REFRESH_TOKEN_EXPIRES"])
+    return {"access": access_for(user, secret), "refresh": _create(create_refresh_token, user, REFRESH, secret)}
 
 
-def access_for(user: User) -> str:
-    return _create(create_access_token, user, ACCESS)
+def access_for(user: User, secret: str) -> str:
+    return _create(create_access_token, user, ACCESS, secret)
 
 
-def _create(create, user: User, kind: str) -> str:
-    claims = {"token_type": kind, "user_id": user.id, EPOCH: user.token_epoch}
+def _create(create, user: User, kind: str, secret: str) -> str:
+    claims = {"token_type": kind, "user_id": user.id, KEY: user.key, SESSION: secret}
     return create(identity=str(user.id), additional_claims=claims)
 
 
@@ -49,37 +53,50 @@ def forget_holders() -> None:
     g.pop(_HOLDERS, None)
 
 
-def _holder(claims: dict) -> tuple[User | None, bool]:
-    """The token's user and whether its jti is revoked: one query per token per request."""
+def _issued_by_us(claims: dict) -> bool:
+    """The claims name a user, their account key and a sign-in, as every token we issue does."""
+    sub = claims.get("sub")
+    return (isinstance(sub, str) and sub.isascii() and sub.isdigit()
+            and isinstance(claims.get(KEY), str) and isinstance(claims.get(SESSION), str))
+
+
+def _holder(claims: dict) -> tuple[User | None, SessionRecord | None]:
+    """The token's account (None when deleted, deactivated or not the account the token was issued
+    to) and its session record (None when the sign-in has ended): one query per token per request,
+    a second only for a token no longer honoured."""
+    if not _issued_by_us(claims):
+        return None, None
     cache = g.setdefault(_HOLDERS, {})
-    key = (claims.get("sub"), claims.get("jti"))
+    key = (claims["sub"], claims.get("jti"))
     if key not in cache:
-        sub = claims.get("sub")
-        if isinstance(sub, str) and sub.isascii() and sub.isdigit() and isinstance(claims.get("jti"), str):
-            cache[key] = tokens.holder(user_id=int(sub), jti=claims["jti"])
+        user_id = int(claims["sub"])
+        record = sessions.honoured(kind=sessions.APP, secret=claims[SESSION], user_id=user_id,
+                                   user_key=claims[KEY])
+        if record is not None:
+            cache[key] = (record.user, record)
         else:
-            cache[key] = (None, False)
+            cache[key] = (users.account(user_id=user_id, key=claims[KEY]), None)
     return cache[key]
 
 
 def _active_user(claims: dict) -> User | None:
-    user, _ = _holder(claims)
-    return user if user is not None and user.is_active else None
+    return _holder(claims)[0]
 
 
 def _revoked(claims: dict) -> bool:
-    """Revoked one by one, or issued before the user's latest password change or reset.
+    """The token's sign-in has ended (logout, password change or reset, ended from the account page),
+    or it does not have the claims of our tokens.
 
-    A token whose user is gone is not "revoked": the user lookup answers `user_not_found` for it.
+    A token whose account is gone is not "revoked": the user lookup answers `user_not_found` for it.
     """
-    user, revoked = _holder(claims)
-    if user is None or not user.is_active:
-        return False
-    return revoked or claims.get(EPOCH) != user.token_epoch
+    if not _issued_by_us(claims):
+        return True
+    user, record = _holder(claims)
+    return user is not None and record is None
 
 
-def read(encoded: str, *, kind: str | None = None) -> tuple[dict, User]:
-    """The claims and user of a token sent in a body, or TokenNotValid.
+def read(encoded: str, *, kind: str | None = None) -> tuple[dict, SessionRecord]:
+    """The claims and session record of a token sent in a body, or TokenNotValid.
 
     `kind` (ACCESS or REFRESH) is required when given; otherwise either kind is accepted.
     """
@@ -89,10 +106,16 @@ def read(encoded: str, *, kind: str | None = None) -> tuple[dict, User]:
         raise TokenNotValid() from None
     if kind is not None and claims.get("type") != kind:
         raise TokenNotValid()
-    user = _active_user(claims)
-    if user is None or _revoked(claims):
+    _, record = _holder(claims)
+    if record is None:
         raise TokenNotValid()
-    return claims, user
+    return claims, record
+
+
+def refreshed(claims: dict, record: SessionRecord) -> str:
+    """A new access token for the sign-in of this refresh token, which is noted as used now."""
+    sessions.touch(record)
+    return access_for(cast(User, record.user), claims[SESSION])  # an app sign-in always has its user
 
 
 def require_access() -> None:
@@ -107,17 +130,13 @@ def require_access() -> None:
         request.method = method
 
 
-def presented_access() -> dict | None:
-    """The claims of a valid access token in the Authorization header, or None (none, or not valid)."""
+def presented_session() -> SessionRecord | None:
+    """The sign-in of a valid access token in the Authorization header, or None (none, or not valid)."""
     try:
         found = verify_jwt_in_request(optional=True)
     except (PyJWTError, JWTExtendedException):
         return None
-    return found[1] if found else None
-
-
-def revoke(*claims: dict) -> None:
-    tokens.revoke(*[(c["jti"], c["exp"]) for c in claims])
+    return _holder(found[1])[1] if found else None
 
 
 def register_loaders() -> None:

@@ -1,7 +1,7 @@
 """Users (clinicians and admins): accounts, passwords, sign-in and the end of access."""
 from sqlalchemy import func, select
 
-from healthpal.domain import audit, channels, passwords, rules, throttle, versions
+from healthpal.domain import audit, channels, passwords, rules, sessions, throttle, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
@@ -42,6 +42,13 @@ def get(*, user_id: int) -> User:
     if user is None:
         raise NotFound("Not found.")
     return user
+
+
+def account(*, user_id: int, key) -> User | None:
+    """The active user with this id and per-account key, or None (deleted, deactivated, or a
+    later account that happens to have the same id)."""
+    user = db.session.get(User, user_id) if rules.is_id(user_id) else None
+    return user if user is not None and user.is_active and user.key == key else None
 
 
 def by_username(username: str) -> User | None:
@@ -118,7 +125,7 @@ def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: b
         for name, value in cleaned.items():
             setattr(user, name, value)
         if before["is_active"] and not user.is_active:
-            user.token_epoch += 1
+            sessions.end_all_of(user)
         changes = audit.diff(before, _snapshot(user))
         if changes:
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=user, changes=changes)
@@ -166,7 +173,7 @@ def set_password(*, actor: User | None, via: str, user_id: int, password: str) -
         raise Invalid({"password": error.messages}) from None
     with atomic():
         user.password_hash = passwords.hashed(password)
-        user.token_epoch += 1
+        sessions.end_all_of(user)
         audit.record(actor=actor, via=via, action=audit.UPDATE, entity=user, changes={"password": "changed"})
     return user
 
@@ -207,7 +214,7 @@ def deactivate(*, actor: User | None, via: str, user_id: int) -> User:
 
 def delete(*, actor: User | None, via: str, user_id: int) -> None:
     """Delete a user; their patients stay, unassigned, for an admin to hand on (each unassignment
-    is recorded in the audit trail as an update of that patient)."""
+    is recorded in the audit trail as an update of that patient). Their sessions go with them."""
     user = get(user_id=user_id)
     with atomic():
         for patient in list(db.session.scalars(select(Patient).where(Patient.clinician_id == user.id))):

@@ -9,7 +9,6 @@ from healthpal.domain import rules
 from healthpal.domain.exceptions import Conflict, NotFound
 from healthpal.extensions import login_manager
 from healthpal.security import safe_path
-from healthpal.web import security
 
 bp = Blueprint("web", __name__)
 PUBLIC_ENDPOINTS = {"web.login"}
@@ -25,12 +24,11 @@ from healthpal.web import account, assessments, auth, compare, exports, patients
 
 @bp.before_request
 def require_sign_in():
-    """Every portal page but the sign-in needs a signed-in user; the session's idle clock restarts."""
+    """Every portal page but the sign-in needs a signed-in user."""
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
         return send_to_sign_in()
-    security.keep_session_alive()
     return None
 
 

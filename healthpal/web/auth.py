@@ -1,33 +1,21 @@
-"""Portal sign-in state: which user a session cookie belongs to, signing in and signing out."""
+"""Portal sign-in: which user a session belongs to, signing in and signing out."""
 import math
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from healthpal import server_sessions
 from healthpal.domain import channels, users
-from healthpal.domain.exceptions import Invalid, NotFound, Throttled
+from healthpal.domain.exceptions import Invalid, Throttled
 from healthpal.extensions import login_manager
 from healthpal.security import safe_path
 from healthpal.web import bp
 
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    """The session's user, if still active and the session predates no revocation.
-
-    The session id is `"<user id>:<token epoch>"`; a password change, reset or deactivation bumps
-    the epoch, which ends every portal session the user had.
-    """
-    user_id, _, epoch = session_id.partition(":")
-    if not user_id.isdigit() or not epoch.isdigit():
-        return None
-    try:
-        user = users.get(user_id=int(user_id))
-    except NotFound:
-        return None
-    if not user.is_active or user.token_epoch != int(epoch):
-        return None
-    return user
+def load_user(user_id: str):
+    """The signed-in user of this browser's session (loaded, and judged, with the session itself)."""
+    return server_sessions.signed_in_user(user_id)
 
 
 def wait_message(seconds: int) -> str:
@@ -57,15 +45,15 @@ def login():
         return render_template("auth/login.html", next=next_path, errors=error.errors,
                                username=username or ""), 422
     session.clear()
-    login_user(user)
-    session.permanent = True
+    login_user(user)  # a new signed-in user: the session gets a new id (healthpal.server_sessions)
     flash(f"Welcome, {user.display_name}.", "success")
     return redirect(next_path or url_for("web.patient_list"))
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST with the CSRF token, so no other site can sign the clinician out)."""
+    """Sign out (a POST with the CSRF token, so no other site can sign the clinician out): the
+    session's record is deleted, so its cookie is refused from now on, wherever it was copied to."""
     logout_user()
     session.clear()
     flash("You have signed out.", "success")

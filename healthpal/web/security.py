@@ -1,6 +1,6 @@
 """What only the portal adds to the app-wide safety of `healthpal.security`: Google Places on the
-pages that need it, and the idle timeout."""
-from flask import current_app, session
+pages that need it."""
+from flask import current_app
 
 from healthpal import security
 
@@ -17,8 +17,3 @@ def allow_google_maps() -> None:
     """Let this page load Google Places (only when a Maps API key is configured)."""
     if current_app.config.get("GOOGLE_MAPS_API_KEY"):
         security.allow_sources(GOOGLE_MAPS)
-
-
-def keep_session_alive() -> None:
-    """A signed-in session lasts PERMANENT_SESSION_LIFETIME after the last request (idle timeout)."""
-    session.permanent = True

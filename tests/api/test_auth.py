@@ -140,10 +140,13 @@ def test_logout_revokes_the_refresh_and_the_presented_access_token(api):
     assert api.client.post("/api/auth/token/refresh/", json={"refresh": api.refresh}).json == TOKEN_NOT_VALID
 
 
-def test_logout_without_an_access_token_revokes_only_the_refresh_token(api):
+def test_logout_without_an_access_token_ends_the_whole_sign_in(api, client, clinician):
+    """The refresh token's sign-in ends, so its access tokens stop too; another sign-in carries on."""
+    tablet = Api(client, clinician)
     assert api.client.post("/api/auth/logout/", json={"refresh": api.refresh}).status_code == 200
-    assert api.get("/api/auth/user/").status_code == 200
+    assert api.get("/api/auth/user/").status_code == 401
     assert api.client.post("/api/auth/token/refresh/", json={"refresh": api.refresh}).status_code == 401
+    assert tablet.get("/api/auth/user/").status_code == 200
 
 
 def test_logout_with_a_bad_access_token_still_revokes_the_refresh_token(api):

@@ -36,7 +36,7 @@ def load(clinician, count: int) -> None:
 def test_a_ten_thousand_row_export_keeps_memory_flat(app, clinician):
     load(clinician, ROWS)
     client = FlaskClient(app, app.response_class, use_cookies=False)   # the body is not buffered
-    headers = {"Authorization": f"Bearer {tokens.access_for(clinician)}"}
+    headers = {"Authorization": f"Bearer {tokens.issue(clinician)['access']}"}
     tracemalloc.start()
     try:
         response = client.get("/api/exports/assessments.csv", headers=headers, buffered=False)

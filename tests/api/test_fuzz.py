@@ -62,6 +62,6 @@ def test_generated_requests_get_documented_answers(app, owner, path, method):
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     def answers_as_documented(case):
-        case.call_and_validate(headers={"Authorization": f"Bearer {tokens.access_for(user)}"}, checks=CHECKS)
+        case.call_and_validate(headers={"Authorization": f"Bearer {tokens.issue(user)['access']}"}, checks=CHECKS)
 
     answers_as_documented()
