@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, the portal and the API, the admin, errors, the
-    security headers of every response, CLI."""
+    """Build the app: configuration, extensions, request ids, logs and metrics, the portal and the
+    API, versioned static files, the admin, errors, the security headers of every response, CLI."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -25,7 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     keep_sessions_on_the_server(app)
     adapt_sqlite(app)
     guard_audit(app)
+    register_observability(app)
     register_blueprints(app)
+    register_assets(app)
     register_admin(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -92,11 +94,24 @@ def guard_audit(app: Flask) -> None:
         audit_guard.install(db.engine, app.config["HEALTHPAL_AUDIT_GUARD"])
 
 
+def register_observability(app: Flask) -> None:
+    """Before the blueprints, so that every request, refused ones included, is timed and logged."""
+    from healthpal import observability
+
+    observability.init_app(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from healthpal import api, web
 
     web.init_app(app)
     api.init_app(app)
+
+
+def register_assets(app: Flask) -> None:
+    from healthpal import assets
+
+    assets.init_app(app)
 
 
 def register_admin(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """Configuration: environment variables (and a `.env` file) over development defaults."""
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 from dotenv import load_dotenv as _load_dotenv
 
 DEV_SECRET = "dev-only-insecure-secret-change-me-000000"  # 41 bytes: long enough for HS256
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 class ConfigError(RuntimeError):
@@ -45,6 +47,22 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (os.environ.get(name) or default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def _networks(name: str, default: str) -> tuple:
+    """A comma-separated list of addresses or networks (`127.0.0.1`, `10.0.0.0/8`, `::1`)."""
+    value = os.environ.get(name) or default
+    try:
+        return tuple(ipaddress.ip_network(item.strip()) for item in value.split(",") if item.strip())
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}.") from None
+
+
 def from_environment(instance_path: str) -> dict:
     """Every setting the app reads, taken from the environment with development defaults."""
     secret = os.environ.get("SECRET_KEY") or DEV_SECRET
@@ -80,6 +98,13 @@ def from_environment(instance_path: str) -> dict:
         # no trusted proxy count, every client would then seem to come from the proxy's address.
         "HEALTHPAL_BEHIND_PROXY": _flag("HEALTHPAL_BEHIND_PROXY"),
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies: 1 MiB at most (413 beyond)
+        # Database errors never carry the statement's values (patients' names) into a log line.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
+        "HEALTHPAL_LOG_LEVEL": _choice("HEALTHPAL_LOG_LEVEL", "info", LOG_LEVELS).upper(),
+        "HEALTHPAL_LOG_FORMAT": _choice(
+            "HEALTHPAL_LOG_FORMAT", "json" if env_name == "production" else "text", ("json", "text")),
+        # Who may read GET /metrics: client addresses or networks, comma-separated.
+        "HEALTHPAL_METRICS_ALLOWED": _networks("HEALTHPAL_METRICS_ALLOWED", "127.0.0.1,::1"),
         # A change committed without its audit event: "log" it (the default), "raise" (the tests) or "off".
         "HEALTHPAL_AUDIT_GUARD": os.environ.get("HEALTHPAL_AUDIT_GUARD", "log"),
     }

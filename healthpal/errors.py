@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from healthpal.api.errors import error_response
 from healthpal.api.paths import is_api
 from healthpal.extensions import db
+from healthpal.observability import request_ids, requests
 
 
 def wants_json() -> bool:
@@ -20,12 +21,14 @@ def _detail(error: HTTPException) -> str:
 
 
 def handle_http_error(error: HTTPException):
+    """A server-side failure names the request's id, which the user can quote and the logs hold."""
+    request_id = request_ids.current() if (error.code or 500) >= 500 else None
     if wants_json():
         allowed = getattr(error, "valid_methods", None)
         headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
-        return error_response(error.code or 500, _detail(error), headers=headers)
+        return error_response(error.code or 500, _detail(error), headers=headers, request_id=request_id)
     template = f"errors/{error.code}.html" if error.code in (403, 404, 500) else "errors/generic.html"
-    return render_template(template, error=error), error.code
+    return render_template(template, error=error, request_id=request_id), error.code
 
 
 def handle_unexpected(error: Exception):
@@ -33,7 +36,7 @@ def handle_unexpected(error: Exception):
     db.session.rollback()
     if isinstance(error, HTTPException):
         return handle_http_error(error)
-    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    current_app.logger.exception("Unhandled error on %s %s", request.method, requests.route())
     return handle_http_error(InternalServerError())
 
 

@@ -1,8 +1,10 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -87,7 +89,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, one_migrator_at_a_time(connection):
         sqlite = connection.dialect.name == 'sqlite'
         if sqlite:
             # Batch mode rebuilds a SQLite table by copying it and dropping the old one; with foreign
@@ -113,6 +115,27 @@ def run_migrations_online():
             if sqlite:
                 connection.exec_driver_sql('PRAGMA foreign_keys=ON')
                 connection.commit()
+
+
+# Two `flask db upgrade` at once (two servers deploying together, a retried deploy job) must not
+# both run a migration: on PostgreSQL the second waits for this session-level advisory lock, then
+# finds the schema already at head and does nothing. SQLite admits one writer at a time anyway.
+MIGRATION_LOCK = "healthpal-migrations"
+
+
+@contextmanager
+def one_migrator_at_a_time(connection):
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    connection.execute(text("SELECT pg_advisory_lock(hashtext(:name))"), {"name": MIGRATION_LOCK})
+    connection.commit()      # the lock outlives this transaction; the migrations begin their own
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.execute(text("SELECT pg_advisory_unlock(hashtext(:name))"), {"name": MIGRATION_LOCK})
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -116,6 +116,36 @@ def test_a_number_setting_that_is_not_a_number_says_which(env, tmp_path):
         config.from_environment(str(tmp_path))
 
 
+def test_logs_are_text_in_development_and_json_in_production(env, tmp_path):
+    settings = config.from_environment(str(tmp_path))
+    assert (settings["HEALTHPAL_LOG_FORMAT"], settings["HEALTHPAL_LOG_LEVEL"]) == ("text", "INFO")
+    env.setenv("HEALTHPAL_ENV", "production")
+    assert config.from_environment(str(tmp_path))["HEALTHPAL_LOG_FORMAT"] == "json"
+    env.setenv("HEALTHPAL_LOG_FORMAT", "Text")
+    env.setenv("HEALTHPAL_LOG_LEVEL", "warning")
+    settings = config.from_environment(str(tmp_path))
+    assert (settings["HEALTHPAL_LOG_FORMAT"], settings["HEALTHPAL_LOG_LEVEL"]) == ("text", "WARNING")
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("HEALTHPAL_LOG_FORMAT", "xml", "HEALTHPAL_LOG_FORMAT must be one of json, text, not 'xml'"),
+    ("HEALTHPAL_LOG_LEVEL", "loud", "HEALTHPAL_LOG_LEVEL must be one of debug, info, warning, error"),
+    ("HEALTHPAL_METRICS_ALLOWED", "127.0.0.1,prometheus", "HEALTHPAL_METRICS_ALLOWED: 'prometheus' does not appear"),
+])
+def test_a_bad_log_or_metrics_setting_says_which(env, tmp_path, key, value, message):
+    env.setenv(key, value)
+    with pytest.raises(config.ConfigError, match=message):
+        config.from_environment(str(tmp_path))
+
+
+def test_metrics_are_for_loopback_unless_told(env, tmp_path):
+    assert [str(n) for n in config.from_environment(str(tmp_path))["HEALTHPAL_METRICS_ALLOWED"]] == [
+        "127.0.0.1/32", "::1/128"]
+    env.setenv("HEALTHPAL_METRICS_ALLOWED", " 10.0.0.0/16 , 127.0.0.1")
+    assert [str(n) for n in config.from_environment(str(tmp_path))["HEALTHPAL_METRICS_ALLOWED"]] == [
+        "10.0.0.0/16", "127.0.0.1/32"]
+
+
 @pytest.mark.parametrize("raw, url", [
     ("postgres://u:p@db:5432/hp", "postgresql+psycopg2://u:p@db:5432/hp"),
     ("postgresql://u:p@db/hp", "postgresql+psycopg2://u:p@db/hp"),

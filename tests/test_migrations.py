@@ -3,6 +3,7 @@ on an empty SQLite file and on an empty PostgreSQL database."""
 import os
 import subprocess
 import sys
+import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -247,3 +249,70 @@ def test_flask_db_upgrade_builds_an_empty_sqlite_file(tmp_path):
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
     finally:
         engine.dispose()
+
+
+# --- on deploy: `flask db upgrade` twice, or by two servers at once --------------------------------
+
+HEAD = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+MIGRATION_LOCK = "healthpal-migrations"      # the advisory lock migrations/env.py takes on PostgreSQL
+
+
+def flask_db_upgrade(database_url: str) -> subprocess.Popen:
+    """The operator's command, in a process of its own."""
+    env = {**os.environ, "DATABASE_URL": database_url, "HEALTHPAL_ENV": "development"}
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finished(process: subprocess.Popen) -> str:
+    """Wait for an upgrade; it must succeed. Returns what it logged."""
+    _, logged = process.communicate(timeout=120)
+    assert process.returncode == 0, logged
+    return logged
+
+
+def recorded_versions(database_url: str) -> list:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    finally:
+        engine.dispose()
+
+
+def needs_postgresql(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite admits one writer at a time; concurrent deploys use PostgreSQL")
+
+
+def test_upgrading_twice_changes_nothing_the_second_time(empty_database):
+    assert "Running upgrade  -> 0001" in finished(flask_db_upgrade(empty_database))
+    assert "Running upgrade" not in finished(flask_db_upgrade(empty_database))
+    assert recorded_versions(empty_database) == [HEAD]
+
+
+def test_two_upgrades_at_once_run_the_migrations_once(empty_database):
+    needs_postgresql(empty_database)
+    first, second = flask_db_upgrade(empty_database), flask_db_upgrade(empty_database)
+    logs = [finished(first), finished(second)]
+    assert sum("Running upgrade  -> 0001" in logged for logged in logs) == 1
+    assert recorded_versions(empty_database) == [HEAD]
+
+
+def test_an_upgrade_waits_while_another_holds_the_migration_lock(empty_database):
+    needs_postgresql(empty_database)
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as other_deploy:
+            other_deploy.execute(text("SELECT pg_advisory_lock(hashtext(:name))"), {"name": MIGRATION_LOCK})
+            other_deploy.commit()
+            waiting = flask_db_upgrade(empty_database)
+            time.sleep(4)
+            assert waiting.poll() is None
+            assert "alembic_version" not in inspect(other_deploy).get_table_names()
+            other_deploy.execute(text("SELECT pg_advisory_unlock(hashtext(:name))"), {"name": MIGRATION_LOCK})
+            other_deploy.commit()
+        finished(waiting)
+    finally:
+        engine.dispose()
+    assert recorded_versions(empty_database) == [HEAD]

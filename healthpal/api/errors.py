@@ -12,14 +12,17 @@ USER_NOT_FOUND = "User not found"
 
 
 def error_response(status: int, detail: str | None = None, *, fields: dict | None = None,
-                   code: str | None = None, headers: dict | None = None):
-    """A JSON error: `{"detail": ..., ["code": ...]}`, or the field errors themselves for a 400."""
+                   code: str | None = None, headers: dict | None = None, request_id: str | None = None):
+    """A JSON error: `{"detail": ..., ["code": ...], ["request_id": ...]}`, or the field errors
+    themselves for a 400."""
     if fields is not None:
         body = fields
     else:
         body = {"detail": detail or HTTP_STATUS_CODES.get(status, "Error")}
         if code:
             body["code"] = code
+        if request_id:
+            body["request_id"] = request_id
     response = jsonify(body)
     response.status_code = status
     headers = dict(headers or {})

@@ -5,11 +5,16 @@ multi-process deployment), so the API and the portal share them.
 """
 import time
 
+from blinker import Namespace
 from flask import current_app
 from limits import RateLimitItemPerSecond
 
 from healthpal.domain.exceptions import Throttled
 from healthpal.extensions import limiter
+
+# Sent (sender: the storage's error) each time the counters' storage fails and the throttle counts
+# in the process's own memory instead; the metrics count it (healthpal_throttle_fallbacks_total).
+fell_back = Namespace().signal("throttle-fell-back")
 
 
 def _limits() -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond]:

@@ -75,7 +75,7 @@ def test_long_changes_are_cut_short_in_the_list_only(admin, clinician):
 def test_every_admin_page_names_its_icon(admin, url):
     """Without one, the browser asks for /favicon.ico on every page and logs a 404 error."""
     page = admin.get(url).get_data(as_text=True)
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    assert re.search(r'<link rel="icon" href="/static/favicon.svg\?v=[0-9a-f]{10}" type="image/svg\+xml">', page)
 
 
 def test_times_are_shown_to_the_second_and_searches_say_what_they_search(admin, clinician):

@@ -151,7 +151,8 @@ def test_an_unexpected_failure_is_a_json_500_over_http(http, monkeypatch):
     monkeypatch.setattr(patient_domain, "search", explode)
     response = http.get("/api/patients/")
     assert response.status_code == 500
-    assert list(response.json) == ["detail"]
+    assert list(response.json) == ["detail", "request_id"]
+    assert response.json["request_id"] == response.headers["X-Request-ID"]
 
 
 def test_pagination_links_name_the_live_host(http, live_server):

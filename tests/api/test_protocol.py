@@ -186,5 +186,6 @@ def test_an_unexpected_failure_is_a_json_500_without_a_trace(api, monkeypatch):
     monkeypatch.setattr(patients, "search", explode)
     response = api.get("/api/patients/")
     assert response.status_code == 500
-    assert list(response.json) == ["detail"]
+    assert list(response.json) == ["detail", "request_id"]
+    assert response.json["request_id"] == response.headers["X-Request-ID"]
     assert b"secret internals" not in response.data and b"Traceback" not in response.data
