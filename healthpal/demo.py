@@ -22,8 +22,14 @@ NAMES = [
     ("Élodie Martin", "f"), ("Kwame Mensah", "m"), ("Greta Jansen", "f"), ("Mehmet Yılmaz", "m"),
     ("Anna-Lena Weiß", "f"),
 ]
-PLACE_IDS = ["ChIJN1t_tDeuEmsRUsoyG83frY4", "ChIJLU7jZClu5kcR4PcOOO6p3I0", "ChIJD7fiBh9u5kcRYJSMaMOCCwQ",
-             "ChIJOwg_06VPwokRYv534QaPC8g", "ChIJdd4hrwug2EcRmSrV3Vo6llI", "ChIJ2eUgeAK6j4ARbn5u_wAGqWA"]
+PLACES = [  # Google Place IDs, with their addresses as the Places widget shows them
+    ("ChIJN1t_tDeuEmsRUsoyG83frY4", "48 Pirrama Rd, Pyrmont NSW 2009, Australia"),
+    ("ChIJLU7jZClu5kcR4PcOOO6p3I0", "Champ de Mars, 5 Av. Anatole France, 75007 Paris, France"),
+    ("ChIJD7fiBh9u5kcRYJSMaMOCCwQ", "Paris, France"),
+    ("ChIJOwg_06VPwokRYv534QaPC8g", "New York, NY, USA"),
+    ("ChIJdd4hrwug2EcRmSrV3Vo6llI", "London, UK"),
+    ("ChIJ2eUgeAK6j4ARbn5u_wAGqWA", "1600 Amphitheatre Pkwy, Mountain View, CA 94043, USA"),
+]
 ASSESSMENTS = {
     "Cognitive test": [("How do you feel today?", "Rested, a little anxious"),
                        ("Can you repeat these three words: apple, table, penny?", "Apple, table, penny"),
@@ -56,9 +62,10 @@ def seed() -> dict:
     today = clock.today()
     for index, (name, gender) in enumerate(NAMES):
         birthdate = today - timedelta(days=rng.randint(18 * 365, 92 * 365))
+        place_id, label = PLACES[index % len(PLACES)]
         patient = patients.create(actor=clinician, via=channels.CLI, data={
             "full_name": name, "gender": gender, "birthdate": birthdate.isoformat(),
-            "phone": f"55501{index:05d}", "address": PLACE_IDS[index % len(PLACE_IDS)],
+            "phone": f"55501{index:05d}", "address": place_id, "address_label": label,
         })
         created["patients"] += 1
         for kind in rng.sample(sorted(ASSESSMENTS), k=rng.randint(1, 3)):

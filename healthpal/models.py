@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    DDL,
     JSON,
     CheckConstraint,
     DateTime,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,12 +29,26 @@ from healthpal.extensions import Base, db
 # Names sort as people expect (Élodie with the E's, Łukasz with the L's, "de la Cruz" among the D's):
 # PostgreSQL's ICU root collation; on SQLite `healthpal.sqlite` defines a collation of that name.
 NAME_COLLATION = "und-x-icu"
+# Names are found without their case or accents ("muller" finds "Müller", "lukasz" "Łukasz"):
+# `name_fold(text)` in SQL, on PostgreSQL an IMMUTABLE wrapper over the `unaccent` extension (below,
+# and migration 0007), so an index can hold it; on SQLite `healthpal.sqlite` defines it.
+NAME_FOLD = "name_fold"
 
 # Flask-SQLAlchemy builds `db.Model` at run time from `Base`; the type checker sees `Base`.
 if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+def built_on(dialect: str):
+    """An `include_object` for Alembic's autogenerate, which ignores `Index.ddl_if`: leaves out the
+    indexes meant for another database than `dialect`."""
+    def include(obj, _name, type_, _reflected, _compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None) if type_ == "index" else None
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include
 
 
 def utcnow() -> datetime:
@@ -120,6 +136,11 @@ class Patient(Versioned, Timestamps, Model):
     birthdate: Mapped[date]
     phone: Mapped[str] = mapped_column(String(15))
     address: Mapped[str] = mapped_column(String(512))
+    address_label: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # The latest assessment's date and score (latest date, then latest id), kept by the domain on
+    # every assessment write, so the list sorts and filters on them through an index.
+    last_assessed_on: Mapped[date | None]
+    last_score: Mapped[int | None]
 
     clinician: Mapped[User | None] = relationship(back_populates="patients")
     assessments: Mapped[list["Assessment"]] = relationship(
@@ -131,11 +152,32 @@ class Patient(Versioned, Timestamps, Model):
         return f"{self.full_name} ({self.birthdate.isoformat()})"
 
 
-# Search by any part of a name (ILIKE) or phone (LIKE): trigram GIN indexes on PostgreSQL
-# (pg_trgm, migration 0002); plain indexes elsewhere.
-Index("ix_patients_full_name_trgm", Patient.full_name, postgresql_using="gin",
-      postgresql_ops={"full_name": "gin_trgm_ops"})
+# Search by any part of a name without case or accents (`name_fold(full_name) LIKE …`) or of a
+# phone (LIKE): trigram GIN indexes on PostgreSQL (pg_trgm, migrations 0002 and 0007); plain
+# indexes elsewhere. On PostgreSQL `name_fold` is this SQL function (IMMUTABLE, so an index may
+# use it; `unaccent` itself is only STABLE, as its dictionary could change); SQLite registers
+# its own on every connection (healthpal/extensions.py).
+NAME_FOLD_SQL = (
+    f"CREATE OR REPLACE FUNCTION {NAME_FOLD}(text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE "
+    "AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1) COLLATE \"und-x-icu\") $$"
+)
+event.listen(Patient.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS unaccent").execute_if(dialect="postgresql"))
+event.listen(Patient.__table__, "before_create", DDL(NAME_FOLD_SQL).execute_if(dialect="postgresql"))
+event.listen(Patient.__table__, "after_drop",
+             DDL(f"DROP FUNCTION IF EXISTS {NAME_FOLD}(text)").execute_if(dialect="postgresql"))
+Index("ix_patients_name_fold_trgm", func.name_fold(Patient.full_name).label("folded_name"),
+      postgresql_using="gin", postgresql_ops={"folded_name": "gin_trgm_ops"})
 Index("ix_patients_phone_trgm", Patient.phone, postgresql_using="gin", postgresql_ops={"phone": "gin_trgm_ops"})
+
+# The list sorts and filters each clinician's patients by last assessment date and score, where
+# "none yet" counts as the lowest value (healthpal/domain/paging.py). PostgreSQL puts NULLs last
+# unless told, so its indexes say NULLS FIRST; SQLite puts them first already (and cannot say so).
+for _name, _column in (("last_assessed_on", Patient.last_assessed_on), ("last_score", Patient.last_score)):
+    Index(f"ix_patients_clinician_{_name}", Patient.clinician_id, _column.asc().nulls_first(),
+          Patient.id).ddl_if(dialect="postgresql")
+    Index(f"ix_patients_clinician_{_name}", Patient.clinician_id, _column, Patient.id).ddl_if(dialect="sqlite")
 
 
 class Assessment(Versioned, Timestamps, Model):

@@ -6,6 +6,8 @@ from alembic import context
 from flask import current_app
 from sqlalchemy import text
 
+from healthpal.models import built_on
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -90,6 +92,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection, one_migrator_at_a_time(connection):
+        conf_args.setdefault("include_object", built_on(connection.dialect.name))
         sqlite = connection.dialect.name == 'sqlite'
         if sqlite:
             # Batch mode rebuilds a SQLite table by copying it and dropping the old one; with foreign

@@ -13,7 +13,7 @@ from tests.races import assert_unbroken_chain, slow_writes  # noqa: F401  (a fix
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("slow_writes")]
 API = channels.API
 ORIGINAL = {"full_name": "John Doe", "gender": "m", "birthdate": "1980-05-17", "phone": "5551234567",
-            "address": "ChIJN1t_tDeuEmsRUsoyG83frY4"}
+            "address": "ChIJN1t_tDeuEmsRUsoyG83frY4", "address_label": ""}
 # Each body keeps some of the original values and changes others: a write that sends only the columns
 # differing from a stale read would leave a mix of two bodies.
 BODIES = [

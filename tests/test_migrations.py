@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from healthpal import create_app
 from healthpal.extensions import db
-from healthpal.models import Assessment, Patient, QARound, User
+from healthpal.models import Assessment, Patient, QARound, User, built_on
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +62,8 @@ def migrated_app(empty_database):
 
 def schema_drift() -> list:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": built_on(connection.dialect.name)})
         return compare_metadata(context, db.metadata)
 
 
@@ -81,7 +82,11 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(migrated_ap
 
 
 def patient_indexes() -> set:
-    return {index["name"] for index in inspect(db.engine).get_indexes("patients")}
+    """The names of the patients table's indexes, those on expressions included."""
+    sql = ("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'patients'"
+           if db.engine.dialect.name == "sqlite" else "SELECT indexname FROM pg_indexes WHERE tablename = 'patients'")
+    with db.engine.connect() as connection:
+        return set(connection.execute(text(sql)).scalars())
 
 
 def name_collation() -> str | None:
@@ -95,15 +100,22 @@ def name_collation() -> str | None:
 
 
 def test_the_later_steps_go_down_and_up_again(migrated_app):
-    """0003 (the names' collation) and 0002 (the search indexes) come off, and go back on."""
-    search_indexes = {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"}
-    assert search_indexes <= patient_indexes() and name_collation() == "und-x-icu"
+    """0007 (accent-blind search, address labels, last assessment), 0003 (the names' collation)
+    and 0002 (the search indexes) come off, and go back on (0004 and 0006 with them)."""
+    search_indexes = {"ix_patients_name_fold_trgm", "ix_patients_phone_trgm"}
+    list_indexes = {"ix_patients_clinician_last_assessed_on", "ix_patients_clinician_last_score"}
+    assert search_indexes | list_indexes <= patient_indexes() and name_collation() == "und-x-icu"
+    downgrade(revision="0004")
+    db.session.remove()
+    assert {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"} <= patient_indexes()
+    assert not {"address_label", "last_assessed_on", "last_score"} & columns("patients")
     downgrade(revision="0001")
     db.session.remove()
-    assert not search_indexes & patient_indexes() and name_collation() is None
+    assert not {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"} & patient_indexes()
+    assert name_collation() is None
     assert tables() == TABLES - {"sessions", "idempotency_keys"} | {"revoked_tokens"}   # 0004 and 0005 came later
     upgrade()
-    assert search_indexes <= patient_indexes() and name_collation() == "und-x-icu"
+    assert search_indexes | list_indexes <= patient_indexes() and name_collation() == "und-x-icu"
     assert schema_drift() == []
 
 
@@ -128,16 +140,45 @@ def test_0004_versions_existing_records_from_1_and_goes_down_again(migrated_app)
     assert tables() == TABLES and schema_drift() == []
 
 
+def test_0007_fills_in_each_patients_last_assessment(migrated_app):
+    """Patients assessed before the upgrade get their latest assessment's date and score; the
+    others none, and every address label starts empty."""
+    downgrade(revision="0005")
+    db.session.remove()
+    assert not {"address_label", "last_assessed_on", "last_score"} & columns("patients")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, username, password_hash, email, first_name, last_name, "
+                                "is_active, is_superuser, key, created_at, updated_at) VALUES "
+                                "(1, 'alice', 'x', '', '', '', true, false, 'k1', '2026-01-01', '2026-01-01')"))
+        connection.execute(text("INSERT INTO patients (id, clinician_id, full_name, gender, birthdate, phone, "
+                                "address, created_at, updated_at) VALUES "
+                                "(1, 1, 'Ann Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                                "(2, 1, 'Bea Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01')"))
+        connection.execute(text("INSERT INTO assessments (id, patient_id, clinician_id, type, date, score, "
+                                "created_at, updated_at) VALUES "
+                                "(1, 1, 1, 'Mood', '2026-03-01', 40, '2026-01-01', '2026-01-01'), "
+                                "(2, 1, 1, 'Sleep', '2026-05-01', 70, '2026-01-01', '2026-01-01'), "
+                                "(3, 1, 1, 'Memory', '2026-04-01', 90, '2026-01-01', '2026-01-01')"))
+    upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, last_assessed_on, last_score, address_label FROM patients "
+                                       "ORDER BY id")).all()
+    assert [(r.id, str(r.last_assessed_on) if r.last_assessed_on else None, r.last_score, r.address_label)
+            for r in rows] == [(1, "2026-05-01", 70, ""), (2, None, None, "")]
+
+
 def test_patient_search_is_backed_by_trigram_indexes_on_postgresql(migrated_app):
-    """`search` matches any part of a name or phone; on PostgreSQL GIN trigram indexes serve it."""
+    """`search` matches any part of a name (folded) or phone; on PostgreSQL GIN trigram indexes serve it."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("trigram (pg_trgm) indexes are PostgreSQL's")
     with db.engine.begin() as connection:
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(connection.execute(text(
-            "EXPLAIN SELECT id FROM patients WHERE full_name ILIKE '%ann%' OR phone LIKE '%555%'"
+            "EXPLAIN SELECT id FROM patients WHERE name_fold(full_name) LIKE name_fold('%MÜL%') OR phone LIKE '%555%'"
         )).scalars())
-    assert "ix_patients_full_name_trgm" in plan and "ix_patients_phone_trgm" in plan, plan
+        folded = connection.execute(text("SELECT name_fold('Łukasz Müller-Øster')")).scalar_one()
+    assert "ix_patients_name_fold_trgm" in plan and "ix_patients_phone_trgm" in plan, plan
+    assert folded == "lukasz muller-oster"
 
 
 def test_the_migrated_schema_enforces_its_constraints(migrated_app):

@@ -47,6 +47,8 @@ OPENAPI = [
     (schema("PatientPatch", "properties", "phone", "oneOf", 1, "maximum"), 10 ** rules.PHONE_MAX_DIGITS - 1),
     (schema("Patient", "properties", "phone", "pattern"), anchored(rules.PATTERNS["phone"])),
     (schema("PatientPatch", "properties", "address", "pattern"), anchored(rules.PATTERNS["address"])),
+    (schema("PatientPatch", "properties", "address_label", "maxLength"), rules.MAX_ADDRESS_LABEL),
+    (schema("Patient", "properties", "address_label", "maxLength"), rules.MAX_ADDRESS_LABEL),
     (schema("QnaRound", "properties", "question", "maxLength"), rules.MAX_ROUND_TEXT),
     (schema("QnaRound", "properties", "answer", "maxLength"), rules.MAX_ROUND_TEXT),
     (schema("AssessmentPatch", "properties", "type", "maxLength"), rules.TYPE_MAX_LENGTH),
@@ -84,7 +86,8 @@ def test_portal_forms_show_the_rules_hints(app, clinician):
     client = portal_sign_in(app.test_client(), clinician.username)
     patient = factories.make_patient(clinician)
     assert shows(client.get("/account"), rules.HINTS["password"])
-    assert shows(client.get("/patients/new"), rules.HINTS["phone"])
+    new_patient = client.get("/patients/new")
+    assert all(shows(new_patient, rules.HINTS[name]) for name in ("phone", "address", "address_label"))
     form = client.get(f"/patients/{patient.id}/assessments/new")
     assert shows(form, rules.HINTS["score"])
     assert f'min="{rules.SCORE_RANGE[0]}"' in form.get_data(as_text=True)
@@ -98,7 +101,7 @@ def test_admin_forms_show_the_rules_hints(app, superuser):
     new_user = client.get("/admin/user/new/")
     assert shows(new_user, rules.HINTS["password"]) and shows(new_user, rules.HINTS["username"])
     new_patient = client.get("/admin/patient/new/")
-    assert shows(new_patient, rules.HINTS["phone"]) and shows(new_patient, rules.HINTS["address"])
+    assert all(shows(new_patient, rules.HINTS[name]) for name in ("phone", "address", "address_label"))
     assert all(shows(new_patient, label) for label in rules.GENDERS.values())
     new_assessment = client.get("/admin/assessment/new/")
     assert shows(new_assessment, rules.HINTS["type"]) and shows(new_assessment, rules.HINTS["score"])

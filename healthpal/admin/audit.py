@@ -6,7 +6,7 @@ Nothing here can create, edit or delete an event; events are only ever removed b
 import json
 
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
-from sqlalchemy.orm import joinedload
+from markupsafe import Markup, escape
 
 from healthpal.admin.base import AdminView
 from healthpal.admin.filters import IdEqual, UtcDay
@@ -20,15 +20,49 @@ def changes(view, context, model, name) -> str:
     return json.dumps(model.changes, ensure_ascii=False) if model.changes else ""
 
 
-def changes_in_short(view, context, model, name) -> str:
-    """The list shows the start of long changes (a deleted assessment carries all its rounds)."""
-    text = changes(view, context, model, name)
-    return text if len(text) <= SHORT else text[:SHORT] + "…"
+def _shown(value, limit: int | None) -> str:
+    """One old or new value as people read it: text as it is, anything else as JSON; shortened to `limit`."""
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
 
 
-def current_username(view, context, model, name) -> str:
-    """The actor's username today (usernames can change; the event keeps the one at the time)."""
-    return model.actor.username if model.actor is not None else ""
+def changes_table(model, limit: int | None) -> Markup:
+    """The changes as a table: one row per field, its old value → its new one (for an export or a
+    purge, what was recorded about it)."""
+    if not model.changes:
+        return Markup("")
+    rows = []
+    for field, value in model.changes.items():
+        if isinstance(value, list) and len(value) == 2:
+            cells = (f'<td>{escape(_shown(value[0], limit))}</td><td aria-hidden="true">→</td>'
+                     f'<td>{escape(_shown(value[1], limit))}</td>')
+        else:
+            cells = f'<td colspan="3">{escape(_shown(value, limit))}</td>'
+        rows.append(f"<tr><th scope=\"row\">{escape(field)}</th>{cells}</tr>")
+    return Markup('<table class="table table-sm audit-changes"><thead><tr><th scope="col">Field</th>'
+                  '<th scope="col">Before</th><th scope="col"><span class="sr-only">becomes</span></th>'
+                  f'<th scope="col">After</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def changes_in_short(view, context, model, name) -> Markup:
+    """The list shows the start of long values (a deleted assessment carries all its rounds)."""
+    return changes_table(model, SHORT)
+
+
+def changes_in_full(view, context, model, name) -> Markup:
+    return changes_table(model, None)
+
+
+def actor(view, context, model, name) -> str:
+    """Who did it: their name as it is now, with the username and id recorded at the time."""
+    if model.actor_id is None:
+        return model.actor_username or "—"
+    name = model.actor.display_name if model.actor is not None else model.actor_username
+    if name == model.actor_username:
+        return f"{name} (id {model.actor_id})"
+    return f"{name} ({model.actor_username}, id {model.actor_id})"
 
 
 def options(values) -> tuple:
@@ -39,15 +73,15 @@ class AuditView(AdminView):
     can_create = False
     can_edit = False
     can_delete = False
-    column_list = ("at", "actor_username", "actor_id", "actor", "action", "entity_type", "entity_id", "patient_id",
-                   "channel", "changes")
+    column_list = ("at", "actor_username", "action", "entity_type", "entity_id", "patient_id", "channel", "changes")
     column_details_list = ("id", *column_list)
     column_export_list = column_details_list
-    column_labels = {"at": "Time (UTC)", "actor_username": "Actor", "actor_id": "Actor id",
-                     "actor": "Actor's username now", "entity_type": "Entity", "entity_id": "Entity id",
-                     "patient_id": "Patient id"}
-    column_formatters = {"changes": changes_in_short, "actor": current_username}
-    column_formatters_detail = column_formatters_export = {"changes": changes, "actor": current_username}
+    column_labels = {"at": "Time (UTC)", "actor_username": "Actor", "entity_type": "Entity",
+                     "entity_id": "Entity id", "patient_id": "Patient id"}
+    column_formatters = {"changes": changes_in_short, "actor_username": actor}
+    column_formatters_detail = {"changes": changes_in_full, "actor_username": actor}
+    column_formatters_export = {"changes": changes}
+    column_select_related_list = (AuditEvent.actor,)
     column_sortable_list = ("at", "actor_username", "action", "entity_type", "channel")
     column_default_sort = [("at", True), ("id", True)]
     column_filters = (
@@ -63,10 +97,6 @@ class AuditView(AdminView):
         UtcDay(AuditEvent.at, "Date", "from"),
         UtcDay(AuditEvent.at, "Date", "before"),
     )
-
-    def get_query(self):
-        """Each event with its actor's current account, in the same query."""
-        return super().get_query().options(joinedload(AuditEvent.actor))
 
 
 def view() -> AuditView:

@@ -58,9 +58,9 @@ def messages(errors) -> list[str]:
 
 
 def utc_time(view, value: datetime, name) -> str:
-    """A timestamp as UTC to the second (stored naive-UTC on SQLite, tz-aware on PostgreSQL)."""
+    """A timestamp as UTC to the second, saying so (stored naive-UTC on SQLite, tz-aware on PostgreSQL)."""
     moment = value if value.tzinfo is None else value.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def plain(value) -> str:
@@ -210,7 +210,7 @@ class DomainView(AdminView):
         saved value differs from the form's says so; the form now carries the saved version, so
         saving it again applies the admin's values over theirs."""
         db.session.rollback()
-        when = utc_time(self, stale.changed_at, "at") + " UTC" if stale.changed_at else "an unknown time"
+        when = utc_time(self, stale.changed_at, "at") if stale.changed_at else "an unknown time"
         flash(f"Not saved: {stale.changed_by or 'someone'} saved this record at {when}, after you opened this "
               "form. Fields that differ show the saved value; save again to apply yours.", "error")
         saved, yours = self.shown(stale.current), self.shown(self.form_data(form))

@@ -12,7 +12,7 @@ from healthpal.extensions import db
 from healthpal.models import Patient, User
 
 GENDERS = tuple(rules.GENDERS.items())
-TEXT_FIELDS = ("full_name", "gender", "birthdate", "phone", "address")
+TEXT_FIELDS = ("full_name", "gender", "birthdate", "phone", "address", "address_label")
 
 
 class ActiveUserLoader(IdLoader):
@@ -35,7 +35,8 @@ def patient_form(clinician_loader) -> type[BaseForm]:
         gender = SelectField("Gender", choices=GENDERS, validate_choice=False)
         birthdate = StringField("Birthdate", widget=DateInput(), description="YYYY-MM-DD")
         phone = StringField("Phone", description=rules.HINTS["phone"])
-        address = StringField("Address", description=rules.HINTS["address"])
+        address = StringField("Google Place ID", description=rules.HINTS["address"])
+        address_label = StringField("Address", description=rules.HINTS["address_label"])
         clinician = AjaxSelectField(clinician_loader, "Clinician", allow_blank=True, blank_text="Unassigned",
                                     description="Type to search users; clear to leave the patient unassigned.")
         version = HiddenField()
@@ -43,13 +44,19 @@ def patient_form(clinician_loader) -> type[BaseForm]:
     return PatientForm
 
 
+def gender_name(view, context, model, name) -> str:
+    return dict(GENDERS).get(model.gender, model.gender)
+
+
 class PatientView(DomainView):
     column_list = ("full_name", "gender", "birthdate", "phone", "clinician", "created_at")
-    column_details_list = ("id", "full_name", "gender", "birthdate", "phone", "address", "clinician",
-                           "created_at", "updated_at")
-    column_export_list = ("id", "full_name", "gender", "birthdate", "phone", "address", "clinician", "created_at")
-    column_labels = {"full_name": "Full name", "phone": "Phone", "created_at": "Created (UTC)",
-                     "updated_at": "Updated (UTC)"}
+    column_details_list = ("id", "full_name", "gender", "birthdate", "phone", "address_label", "address",
+                           "clinician", "created_at", "updated_at")
+    column_export_list = ("id", "full_name", "gender", "birthdate", "phone", "address_label", "address", "clinician",
+                          "created_at")
+    column_labels = {"full_name": "Full name", "phone": "Phone", "address": "Google Place ID",
+                     "address_label": "Address", "created_at": "Created (UTC)", "updated_at": "Updated (UTC)"}
+    column_formatters = column_formatters_detail = {"gender": gender_name}
     column_searchable_list = ("full_name", "phone")
     column_sortable_list = ("full_name", "gender", "birthdate", ("clinician", "clinician.username"), "created_at")
     column_default_sort = "full_name"
@@ -61,6 +68,13 @@ class PatientView(DomainView):
     )
     field_names = {"clinician_id": "clinician"}
     form_ajax_refs = {"clinician": clinicians()}
+
+    def _apply_search(self, query, count_query, joins, count_joins, search: str):
+        """The portal's search: names without case or accents, phones, a date of birth."""
+        query = query.filter(patients.matching(search))
+        if count_query is not None:
+            count_query = count_query.filter(patients.matching(search))
+        return query, count_query, joins, count_joins
 
     def scaffold_form(self):
         return patient_form(self._form_ajax_refs["clinician"])

@@ -51,6 +51,7 @@ class UserView(DomainView):
     column_filters = ("is_active", "is_superuser")
     column_default_sort = "username"
     column_extra_row_actions = [EndpointLinkRowAction("fa fa-key", ".password_view", title="Reset password")]
+    edit_template = "admin/user_edit.html"
     form = UserForm
 
     def get_create_form(self):

@@ -23,6 +23,7 @@ def patient(record: Patient) -> dict:
         "birthdate": record.birthdate.isoformat(),
         "phone": record.phone,
         "address": record.address,
+        "address_label": record.address_label,
         "age": patients.age(record),
         "created_at": timestamp(record.created_at),
         "updated_at": timestamp(record.updated_at),

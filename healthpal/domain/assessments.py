@@ -194,6 +194,7 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
     """A new assessment for one of the actor's patients, with its rounds, in one transaction."""
     cleaned = clean(data, actor=actor, via=via, partial=False)
     with atomic(EXPLAINED):
+        patients.lock_last_assessment(cleaned["patient"].id)
         _check_unique(cleaned["patient"], cleaned["date"], cleaned["type"], None)
         assessment = Assessment(
             patient=cleaned["patient"], clinician_id=cleaned["patient"].clinician_id,
@@ -202,6 +203,7 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
         )
         db.session.add(assessment)
         db.session.flush()
+        patients.refresh_last_assessment(assessment.patient_id)
         audit.record(actor=actor, via=via, action=audit.CREATE, entity=assessment,
                      changes=audit.diff({}, _snapshot(assessment)))
     return assessment
@@ -216,6 +218,9 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         versions.check(assessment, expected, snapshot=_snapshot)
         cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
         before = _snapshot(assessment)
+        touched = sorted({assessment.patient_id, cleaned.get("patient", assessment.patient).id})
+        for patient_id in touched:
+            patients.lock_last_assessment(patient_id)
         _check_unique(
             cleaned.get("patient", assessment.patient), cleaned.get("date", assessment.date),
             cleaned.get("type", assessment.type), assessment.id,
@@ -229,6 +234,8 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
             db.session.flush()
             assessment.rounds.extend(_rounds(cleaned["qna_rounds"]))
         db.session.flush()
+        for patient_id in touched:
+            patients.refresh_last_assessment(patient_id)
         changes = audit.diff(before, _snapshot(assessment))
         if changes:
             assessment.updated_at = clock.now()
@@ -243,9 +250,13 @@ def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expe
     with atomic(EXPLAINED):
         assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
         versions.check(assessment, expected, snapshot=_snapshot)
+        patient_id = assessment.patient_id
+        patients.lock_last_assessment(patient_id)
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
                      changes=audit.diff(_snapshot(assessment), {}))
         db.session.delete(assessment)
+        db.session.flush()
+        patients.refresh_last_assessment(patient_id)
 
 
 def latest_for(*, actor: User, via: str, patient_ids) -> dict[int, Assessment]:

@@ -20,6 +20,7 @@ Events are kept forever unless an admin purges them by date (`flask --app wsgi p
 --before YYYY-MM-DD`). The purge is itself recorded, and records of purges are never purged.
 """
 import getpass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import cast
 
@@ -28,7 +29,7 @@ from sqlalchemy import CursorResult, delete, select
 from healthpal.domain import channels, clock
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
-from healthpal.models import AuditEvent, Patient
+from healthpal.models import AuditEvent, Patient, User
 
 CREATE, UPDATE, DELETE, READ, PURGE, EXPORT = "create", "update", "delete", "read", "purge", "export"
 ACTIONS = (CREATE, UPDATE, DELETE, READ, PURGE, EXPORT)
@@ -116,14 +117,30 @@ def events_for(*, entity_type: str | None = None, entity_id: int | None = None,
     return list(db.session.scalars(stmt))
 
 
-def last_change(entity) -> AuditEvent | None:
-    """The latest create or update recorded for `entity`: who last saved it, and when."""
-    return db.session.scalar(
-        select(AuditEvent).where(
-            AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id,
-            AuditEvent.action.in_((CREATE, UPDATE)),
-        ).order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
-    )
+@dataclass(frozen=True)
+class Change:
+    """Who last changed a record, and when (UTC): `by` is the actor's name as it is now (their
+    username if they have no name, or the username recorded if they are gone)."""
+
+    by: str
+    actor_username: str
+    at: datetime
+
+
+def last_change(entity) -> Change | None:
+    """The latest create or update recorded for `entity`, in one query."""
+    row = db.session.execute(
+        select(AuditEvent.at, AuditEvent.actor_username, User)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id,
+               AuditEvent.action.in_((CREATE, UPDATE)))
+        .order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
+    ).first()
+    if row is None:
+        return None
+    moment = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
+    return Change(by=row.User.display_name if row.User is not None else row.actor_username,
+                  actor_username=row.actor_username, at=moment.astimezone(UTC))
 
 
 def purge(*, actor, via: str, before: date) -> int:

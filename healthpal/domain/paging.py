@@ -53,6 +53,14 @@ def size(raw: str | None) -> int:
     return MAX_SIZE if len(digits) > 3 else min(int(digits), MAX_SIZE)
 
 
+def _direction(column, desc: bool):
+    """`column` ascending or descending. Where it may be empty, empty counts as the lowest value on
+    every database (PostgreSQL would put it highest), so an index serves both directions."""
+    if not getattr(column.expression, "nullable", False):
+        return column.desc() if desc else column.asc()
+    return column.desc().nulls_last() if desc else column.asc().nulls_first()
+
+
 def order_by(raw: str | None, columns: dict, default: str, tiebreak) -> list:
     """ORDER BY clauses from `a,-b` (unknown names ignored); ties broken by `tiebreak` in the
     direction of the first field."""
@@ -63,7 +71,7 @@ def order_by(raw: str | None, columns: dict, default: str, tiebreak) -> list:
         column = columns.get(name[1:] if desc else name)
         if column is None:
             continue
-        clauses.append(column.desc() if desc else column.asc())
+        clauses.append(_direction(column, desc))
         if first_desc is None:
             first_desc = desc
     if not clauses:

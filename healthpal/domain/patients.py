@@ -1,7 +1,9 @@
 """Patients: who may see them, the rules they obey, and every change to them."""
 import unicodedata
+from datetime import timedelta
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import update as update_rows
 from sqlalchemy.orm import selectinload
 
 from healthpal.domain import audit, channels, clock, rules, versions
@@ -11,13 +13,16 @@ from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, User
 
-FIELDS = ("full_name", "gender", "birthdate", "phone", "address")
+FIELDS = ("full_name", "gender", "birthdate", "phone", "address", "address_label")
 ORDERING = {
     "full_name": Patient.full_name,
     "birthdate": Patient.birthdate,
     "created_at": Patient.created_at,
     "id": Patient.id,
+    "last_assessed_on": Patient.last_assessed_on,
+    "last_score": Patient.last_score,
 }
+NOT_ASSESSED_DAYS = (30, 90, 180, 365)
 DEFAULT_ORDERING = "full_name"
 DUPLICATE = "You already have a patient with this full name and birthdate."
 UNKNOWN_CLINICIAN = "Choose an existing clinician, or none."
@@ -64,27 +69,53 @@ def view(*, actor: User, via: str, patient_id: int) -> Patient:
     return patient
 
 
+def matching(text: str) -> ColumnElement[bool]:
+    """Patients that `text` finds: born on it when it is a date typed as YYYY-MM-DD, otherwise
+    whose name contains it ignoring case and accents ("muller" finds "Müller"), or whose phone
+    contains it."""
+    text = unicodedata.normalize("NFC", text.strip())  # names are stored NFC
+    if "\x00" in text:  # nothing stored holds a NUL (and PostgreSQL refuses one in a query)
+        return false()
+    try:
+        return Patient.birthdate == rules.parse_date(text)
+    except rules.FieldError:
+        pass
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(func.name_fold(Patient.full_name).like(func.name_fold(pattern), escape="\\"),
+               Patient.phone.like(pattern, escape="\\"))
+
+
+def not_assessed_for(days: int) -> ColumnElement[bool]:
+    """Patients with no assessment dated within the last `days` days, that day included (so
+    never assessed, or last assessed before it)."""
+    since = clock.today() - timedelta(days=days)
+    return or_(Patient.last_assessed_on.is_(None), Patient.last_assessed_on < since)
+
+
 def listing(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
-            ordering: str | None = None) -> Select:
-    """SELECT of the visible patients whose name or phone contains `text`, optionally of one
-    gender, in the list's order (the list pages it; the CSV export streams all of it)."""
+            not_assessed_days: int | None = None, ordering: str | None = None) -> Select:
+    """SELECT of the visible patients that `text` finds (see `matching`), optionally of one gender,
+    optionally only those not assessed in the last `not_assessed_days` (one of NOT_ASSESSED_DAYS),
+    in the list's order (the list pages it; the CSV export streams all of it)."""
     stmt = visible(actor, via)
-    text, gender = unicodedata.normalize("NFC", (text or "").strip()), gender or ""  # names are stored NFC
-    if "\x00" in text + gender:  # nothing stored holds a NUL (and PostgreSQL refuses one in a query)
-        stmt, text, gender = stmt.where(false()), "", ""
+    text, gender = (text or "").strip(), gender or ""
+    if "\x00" in gender:
+        stmt, gender = stmt.where(false()), ""
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Patient.full_name.ilike(pattern, escape="\\"),
-                              Patient.phone.like(pattern, escape="\\")))
+        stmt = stmt.where(matching(text))
     if gender:
         stmt = stmt.where(Patient.gender == gender)
+    if not_assessed_days in NOT_ASSESSED_DAYS:
+        stmt = stmt.where(not_assessed_for(not_assessed_days))
     return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id))
 
 
 def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
-           ordering: str | None = None, page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of visible patients whose name or phone contains `text`, optionally of one gender."""
-    stmt = listing(actor=actor, via=via, text=text, gender=gender, ordering=ordering)
+           not_assessed_days: int | None = None, ordering: str | None = None,
+           page: int | str = 1, page_size: int = 20) -> Page:
+    """A page of `listing`."""
+    stmt = listing(actor=actor, via=via, text=text, gender=gender, not_assessed_days=not_assessed_days,
+                   ordering=ordering)
     return paginate(stmt, number=page, size=page_size)
 
 
@@ -110,7 +141,10 @@ def clean(data, *, partial: bool, via: str) -> dict:
         "birthdate": lambda v: rules.birthdate(v, today=today),
         "phone": rules.phone,
         "address": rules.place_id,
+        "address_label": rules.address_label,
     }
+    if data.get("address_label") is None and (not partial or "address_label" in data):
+        data = {**data, "address_label": ""}  # optional: absent (on create and replace) or null is ""
     cleaned, errors = rules.collect(data, cleaners, partial=partial)
     if via == channels.ADMIN and "clinician_id" in data:
         try:
@@ -173,6 +207,29 @@ def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool 
             versions.bump(patient)
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=patient, changes=changes)
     return patient
+
+
+def lock_last_assessment(patient_id: int) -> None:
+    """Before writing one of the patient's assessments: lock the patient's row (FOR NO KEY UPDATE:
+    writers of the same patient's assessments take turns, while reads and foreign-key checks go on),
+    so `refresh_last_assessment`, a later statement, sees every assessment committed before."""
+    db.session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update(key_share=True))
+
+
+def refresh_last_assessment(patient_id: int) -> None:
+    """Set the patient's last assessment date and score from its assessments (latest date, then
+    latest id), in the current transaction, after writing one of them (`lock_last_assessment` first)."""
+    def latest(column):
+        return (select(column).where(Assessment.patient_id == patient_id)
+                .order_by(Assessment.date.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
+
+    db.session.execute(
+        update_rows(Patient).where(Patient.id == patient_id)
+        # updated_at and version stay: the patient's own details did not change
+        .values(last_assessed_on=latest(Assessment.date), last_score=latest(Assessment.score),
+                updated_at=Patient.updated_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def assessment_count(*, actor: User, via: str, patient_id: int) -> int:

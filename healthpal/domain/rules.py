@@ -36,12 +36,15 @@ PASSWORD_MIN_LENGTH = 8
 MAX_AGE_YEARS = 120
 MAX_ROUNDS = 200
 MAX_ROUND_TEXT = 10_000
+MAX_ADDRESS_LABEL = 255
 MAX_ID = 2**63 - 1  # the largest id any of our databases can compare with
 
 HINTS = {
     "full_name": "Latin letters (accents allowed); words joined by a space, apostrophe or hyphen.",
     "phone": f"Digits only, no country code (up to {PHONE_MAX_DIGITS}).",
     "address": f"A Google Place ID: up to {PLACE_ID_MAX_LENGTH} letters, digits, '_' or '-'.",
+    "address_label": f"The address as people read it, in any script (optional, up to {MAX_ADDRESS_LABEL} "
+                     "characters).",
     "type": f"Up to {TYPE_MAX_LENGTH} characters: words of letters (A-Z) and digits joined by a single space or "
             "hyphen.",
     "score": f"A whole number from {SCORE_RANGE[0]} to {SCORE_RANGE[1]}.",
@@ -223,6 +226,16 @@ def place_id(value) -> str:
     value = text(value)
     if not _PLACE_ID.fullmatch(value):
         raise FieldError("Address must be " + HINTS["address"][0].lower() + HINTS["address"][1:])
+    return value
+
+
+def address_label(value) -> str:
+    """The address as people read it: at most 255 characters of any script, no control characters."""
+    value = unicodedata.normalize("NFC", text(value, allow_blank=True))
+    if len(value) > MAX_ADDRESS_LABEL:
+        raise FieldError(f"Address label must be at most {MAX_ADDRESS_LABEL} characters long.")
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise FieldError("Address label may not contain control characters such as line breaks or tabs.")
     return value
 
 

@@ -3,7 +3,7 @@ import secrets
 
 from flask import flash, redirect, render_template, request, url_for
 
-from healthpal.domain import assessments, channels, clock, patients
+from healthpal.domain import assessments, audit, channels, clock, patients
 from healthpal.domain.exceptions import Invalid, Stale
 from healthpal.web import bp, conflicts, forms, me
 
@@ -41,7 +41,8 @@ def assessment_new(patient_id: int):
 def assessment_detail(assessment_id: int):
     """An assessment with its rounds in order."""
     assessment = assessments.view(actor=me(), via=VIA, assessment_id=assessment_id)
-    return render_template("assessments/detail.html", assessment=assessment, patient=assessment.patient)
+    return render_template("assessments/detail.html", assessment=assessment, patient=assessment.patient,
+                           last_change=audit.last_change(entity=assessment))
 
 
 @bp.route("/assessments/<int:assessment_id>/edit", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ ROUND_FIELDS = ("question", "answer")
 
 
 def patient_data(form: Mapping) -> dict:
-    """The five writable patient fields as typed (a missing field is sent blank)."""
+    """The writable patient fields as typed (a missing field is sent blank)."""
     return {name: form.get(name, "") for name in patients.FIELDS}
 
 

@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from htmx_flask import request
 
-from healthpal.domain import assessments, channels, comparison, patients, rules
+from healthpal.domain import assessments, audit, channels, comparison, patients, rules
 from healthpal.domain.exceptions import Invalid, Stale
 from healthpal.web import bp, charts, conflicts, forms, me, security
 
@@ -10,9 +10,13 @@ VIA = channels.PORTAL
 PAGE_SIZE = 20
 MAX_PAGE = 1_000_000
 SORTS = {"full_name": "Name, A to Z", "-full_name": "Name, Z to A",
-         "-birthdate": "Youngest first", "birthdate": "Oldest first"}
+         "-birthdate": "Youngest first", "birthdate": "Oldest first",
+         "-last_assessed_on": "Last assessed, most recent first",
+         "last_assessed_on": "Last assessed, longest ago first (never first)",
+         "-last_score": "Latest score, highest first", "last_score": "Latest score, lowest first"}
+NOT_ASSESSED = {str(days): f"Not assessed in the last {days} days" for days in patients.NOT_ASSESSED_DAYS}
 LABELS = {"full_name": "Full name", "gender": "Gender", "birthdate": "Birthdate", "phone": "Phone",
-          "address": "Google Place ID"}
+          "address": "Google Place ID", "address_label": "Address"}
 
 
 def wants_fragment() -> bool:
@@ -38,24 +42,26 @@ def _page_number(raw: str | None) -> int:
 
 
 def list_query(args) -> dict:
-    """The list's search, gender filter and sort from the query string (unknown values dropped)."""
+    """The list's search, filters and sort from the query string (unknown values dropped)."""
     return {
         "q": args.get("q", "").strip(),
         "gender": args.get("gender", "") if args.get("gender") in rules.GENDERS else "",
+        "not_assessed": args.get("not_assessed", "") if args.get("not_assessed") in NOT_ASSESSED else "",
         "sort": args.get("sort") if args.get("sort") in SORTS else "full_name",
     }
 
 
 @bp.get("/")
 def patient_list():
-    """The clinician's patients: search by name or phone, filter by gender, sort, page."""
+    """The clinician's patients: search by name, phone or date of birth, filter by gender and by
+    time since the last assessment, sort, page."""
     query = list_query(request.args)
     page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
-                           ordering=query["sort"], page=_page_number(request.args.get("page")),
-                           page_size=PAGE_SIZE)
+                           not_assessed_days=int(query["not_assessed"] or 0), ordering=query["sort"],
+                           page=_page_number(request.args.get("page")), page_size=PAGE_SIZE)
     latest = assessments.latest_for(actor=me(), via=VIA, patient_ids=[p.id for p in page.items])
     context = {"page": page, "latest": latest, "query": query, "sorts": SORTS,
-               "age": patients.age, "list_url": list_url}
+               "not_assessed": NOT_ASSESSED, "age": patients.age, "list_url": list_url}
     if wants_fragment():  # the address bar shows the tidy URL of what is now on screen
         headers = {"Vary": "HX-Request", "HX-Push-Url": list_url(query, page=page.number)}
         return render_template("patients/_results.html", fragment=True, **context), 200, headers
@@ -87,7 +93,8 @@ def patient_detail(patient_id: int):
     shown = [row for row in history if row.type == kind] if kind in types else history
     context = {"patient": patient, "age": patients.age(patient), "history": shown,
                "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown),
-               "choices": comparison.comparable(history), "chosen": {}, "errors": {}}
+               "choices": comparison.comparable(history), "chosen": {}, "errors": {},
+               "last_change": audit.last_change(patient)}
     template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 

@@ -1,10 +1,12 @@
 // Patient form, only when a Google Maps API key is configured: suggest addresses as the clinician
-// types (Google Places Autocomplete) and put the chosen place's ID into "Google Place ID".
+// types (Google Places Autocomplete) and put the chosen place's address into "Address" and its ID
+// into "Google Place ID".
 (function () {
   var search = document.getElementById("address-search");
   var field = document.getElementById("address");
+  var label = document.getElementById("address_label");
   var status = document.getElementById("address-search-status");
-  if (!search || !field || !search.dataset.mapsKey) {
+  if (!search || !field || !label || !search.dataset.mapsKey) {
     return;
   }
 
@@ -21,9 +23,10 @@
       var place = autocomplete.getPlace();
       if (place && place.place_id) {
         field.value = place.place_id;
-        status.textContent = "Place ID filled in for " + (place.formatted_address || search.value) + ".";
+        label.value = place.formatted_address || search.value;
+        status.textContent = "Address and Place ID filled in for " + label.value + ".";
       } else {
-        status.textContent = "Pick one of the suggestions to fill in its Place ID.";
+        status.textContent = "Pick one of the suggestions to fill in its address and Place ID.";
       }
     });
   };

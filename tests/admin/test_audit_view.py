@@ -44,9 +44,11 @@ def test_newest_first_with_the_details_an_auditor_needs(frozen_clock, admin, cli
     ids = shown_ids(admin)
     assert ids[0] == update.id
     page = admin.get(f"/admin/audit/details/?id={update.id}").get_data(as_text=True)
-    for text in ("2026-06-15 12:05:00", "alice", "update", "patient", str(patient.id), "portal",
-                 "{&#34;phone&#34;: [&#34;5550000001&#34;, &#34;5550000002&#34;]}"):
+    for text in ("2026-06-15 12:05:00 UTC", f"Alice Adams (alice, id {clinician.id})", "update", "patient",
+                 str(patient.id), "portal"):
         assert text in page
+    assert re.search(r'<tr><th scope="row">phone</th><td>5550000001</td><td aria-hidden="true">→</td>'
+                     r'<td>5550000002</td></tr>', page)
 
 
 @pytest.fixture

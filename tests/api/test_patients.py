@@ -9,7 +9,8 @@ from healthpal.models import Assessment, Patient
 from tests import factories
 from tests.api.support import patient_data
 
-KEYS = ["id", "full_name", "gender", "birthdate", "phone", "address", "age", "created_at", "updated_at"]
+KEYS = ["id", "full_name", "gender", "birthdate", "phone", "address", "address_label", "age", "created_at",
+        "updated_at"]
 
 
 def events(patient_id):
@@ -172,3 +173,49 @@ def test_ordering_with_ties_broken_by_id_in_the_first_fields_direction(api, rost
 
 def test_list_results_have_the_resource_shape(api, roster):
     assert all(list(item) == KEYS for item in api.get("/api/patients/").json["results"])
+
+
+# address_label (API.md §3, new and optional) ----------------------------------------------------
+
+@pytest.mark.parametrize(("sent", "stored"), [
+    ({}, ""), ({"address_label": None}, ""), ({"address_label": ""}, ""), ({"address_label": "  "}, ""),
+    ({"address_label": " 48 Pirrama Rd, Pyrmont NSW 2009 "}, "48 Pirrama Rd, Pyrmont NSW 2009"),
+    ({"address_label": "東京都千代田区丸の内1丁目"}, "東京都千代田区丸の内1丁目"),
+    ({"address_label": "x" * 255}, "x" * 255),
+])
+def test_address_label_is_optional_and_any_script(api, sent, stored):
+    response = api.post("/api/patients/", json=patient_data(**sent))
+    assert response.status_code == 201, response.json
+    assert response.json["address_label"] == stored
+    assert api.get(f"/api/patients/{response.json['id']}/").json["address_label"] == stored
+
+
+@pytest.mark.parametrize(("label", "message"), [
+    ("x" * 256, "Address label must be at most 255 characters long."),
+    ("line one\nline two", "Address label may not contain control characters such as line breaks or tabs."),
+    ("tab\there", "Address label may not contain control characters such as line breaks or tabs."),
+    ("nul\x00", "Null characters are not allowed."),
+    (5, "Not a valid string."),
+])
+def test_address_label_refused(api, label, message):
+    response = api.post("/api/patients/", json=patient_data(address_label=label))
+    assert response.status_code == 400
+    assert response.json == {"address_label": [message]}
+
+
+def test_patch_leaves_the_label_unless_sent_and_put_without_it_clears_it(api):
+    created = api.post("/api/patients/", json=patient_data(address_label="Old Street 1")).json
+    url = f"/api/patients/{created['id']}/"
+    assert api.patch(url, json={"phone": "123"}).json["address_label"] == "Old Street 1"
+    assert api.patch(url, json={"address_label": "New Street 2"}).json["address_label"] == "New Street 2"
+    assert api.put(url, json=patient_data()).json["address_label"] == ""
+    events = audit.events_for(entity_type="patient", entity_id=created["id"])
+    assert events[-2].changes == {"address_label": ["Old Street 1", "New Street 2"]}
+
+
+def test_search_is_accent_blind_and_finds_a_date_of_birth(api):
+    api.post("/api/patients/", json=patient_data(full_name="Łukasz Müller", birthdate="1970-01-02"))
+    api.post("/api/patients/", json=patient_data(full_name="Ann Other"))
+    for typed in ("muller", "LUKASZ", "1970-01-02"):
+        assert [p["full_name"] for p in api.get("/api/patients/", query_string={"search": typed}).json["results"]] \
+            == ["Łukasz Müller"], typed

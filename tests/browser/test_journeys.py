@@ -78,12 +78,12 @@ def test_sign_in_then_manage_a_patient_and_an_assessment(page, clinician):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
     patients = page.locator("table.patients tbody tr")
     expect(patients).to_have_count(2)
-    page.get_by_label("Search by name or phone").press_sequentially("laur", delay=30)
+    page.get_by_label("Search by name, phone or date of birth").press_sequentially("laur", delay=30)
     expect(patients).to_have_count(1)
     expect(patients.first).to_contain_text("Amélie Laurent")
     expect(page).to_have_url(re.compile(r"/\?q=laur$"))
     page.reload()
-    expect(page.get_by_label("Search by name or phone")).to_have_value("laur")
+    expect(page.get_by_label("Search by name, phone or date of birth")).to_have_value("laur")
     expect(patients).to_have_count(1)
 
     # Edit the patient.
@@ -113,12 +113,12 @@ def test_back_button_returns_to_the_search(page, clinician):
     factories.make_patient(clinician, full_name="Amélie Laurent")
     factories.make_patient(clinician, full_name="Jonas Müller")
     sign_in(page)
-    page.get_by_label("Search by name or phone").press_sequentially("jon", delay=30)
+    page.get_by_label("Search by name, phone or date of birth").press_sequentially("jon", delay=30)
     expect(page).to_have_url(re.compile(r"/\?q=jon$"))
     page.get_by_role("link", name="Jonas Müller").click()
     expect(page.get_by_role("heading", name="Jonas Müller")).to_be_visible()
     page.go_back()
-    expect(page.get_by_label("Search by name or phone")).to_have_value("jon")
+    expect(page.get_by_label("Search by name, phone or date of birth")).to_have_value("jon")
     expect(page.locator("table.patients tbody tr")).to_have_count(1)
 
 

@@ -43,7 +43,7 @@ def serve_fake_google(page) -> list[str]:
     return asked
 
 
-def test_picking_a_suggestion_fills_in_the_place_id(page, live, clinician, monkeypatch):
+def test_picking_a_suggestion_fills_in_the_address_and_its_place_id(page, live, clinician, monkeypatch):
     monkeypatch.setitem(live.app.config, "GOOGLE_MAPS_API_KEY", "test-maps-key")
     asked = serve_fake_google(page)
     sign_in(page)
@@ -51,7 +51,8 @@ def test_picking_a_suggestion_fills_in_the_place_id(page, live, clinician, monke
     search = page.get_by_label("Find the address")
     search.fill("Sydney Opera House")
     expect(page.get_by_label("Google Place ID")).to_have_value(SYDNEY)
-    expect(page.get_by_role("status")).to_contain_text("Place ID filled in for Bennelong Point")
+    expect(page.get_by_label("Address", exact=True)).to_have_value("Bennelong Point, Sydney NSW 2000, Australia")
+    expect(page.get_by_role("status")).to_contain_text("Address and Place ID filled in for Bennelong Point")
     assert len(asked) == 1
     assert "key=test-maps-key" in asked[0] and "libraries=places" in asked[0]
     assert page.evaluate("window.autocompleteFields") == ["place_id", "formatted_address"]
@@ -64,13 +65,26 @@ def test_picking_a_suggestion_fills_in_the_place_id(page, live, clinician, monke
     page.get_by_label("Phone").fill("5550100")
     page.get_by_role("button", name="Add patient").click()
     expect(page.get_by_text("Ann Able was added.")).to_be_visible()
-    assert [p.address for p in patients.search(actor=clinician, via="portal").items] == [SYDNEY]
+    assert [(p.address, p.address_label) for p in patients.search(actor=clinician, via="portal").items] == [
+        (SYDNEY, "Bennelong Point, Sydney NSW 2000, Australia")]
+    expect(page.get_by_text("Bennelong Point, Sydney NSW 2000, Australia")).to_be_visible()
 
 
-def test_without_a_key_nothing_is_loaded_from_google(page, clinician):
+def test_without_a_key_the_clinician_types_the_address_and_is_told_how_to_find_a_place_id(page, clinician):
     asked = serve_fake_google(page)
     sign_in(page)
     page.goto("/patients/new")
     expect(page.get_by_label("Google Place ID")).to_be_visible()
     expect(page.get_by_label("Find the address")).to_have_count(0)
+    expect(page.get_by_role("link", name="Place ID Finder")).to_have_attribute(
+        "href", "https://developers.google.com/maps/documentation/places/web-service/place-id")
+    page.get_by_label("Full name").fill("Ann Able")
+    page.get_by_label("Gender").select_option("f")
+    page.get_by_label("Birthdate").fill("1980-05-17")
+    page.get_by_label("Phone").fill("5550100")
+    page.get_by_label("Address", exact=True).fill("Bennelong Point, Sydney")
+    page.get_by_label("Google Place ID").fill(SYDNEY)
+    page.get_by_role("button", name="Add patient").click()
+    expect(page.get_by_text("Ann Able was added.")).to_be_visible()
+    expect(page.get_by_text("Bennelong Point, Sydney")).to_be_visible()
     assert asked == []

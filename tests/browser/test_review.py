@@ -29,7 +29,8 @@ def test_the_list_can_be_sorted_at_every_screen_size(page, clinician):
         page.get_by_role("link", name="Age").click()
     expect(rows.first).to_contain_text("Ben Bold")
     expect(page).to_have_url(re.compile(r"/\?sort=-birthdate$"))
-    page.get_by_label("Search by name or phone").press_sequentially("b", delay=30)  # a search keeps the order
+    # a search keeps the order
+    page.get_by_label("Search by name, phone or date of birth").press_sequentially("b", delay=30)
     expect(page).to_have_url(re.compile(r"/\?q=b&sort=-birthdate$"))
     assert names(page) == ["Ben Bold", "Ann Able"]
 
@@ -38,7 +39,7 @@ def test_a_session_that_ended_mid_search_says_so_on_the_sign_in_page(page, clini
     sign_in(page)
     page.wait_for_load_state("networkidle")
     page.context.clear_cookies()  # the session timed out
-    page.get_by_label("Search by name or phone").press_sequentially("ab", delay=30)
+    page.get_by_label("Search by name, phone or date of birth").press_sequentially("ab", delay=30)
     expect(page).to_have_url(re.compile(r"/login\?next="))
     expect(page.get_by_text("Please sign in to continue.")).to_have_count(1)
 

@@ -132,7 +132,10 @@ def test_sort_select_shows_the_current_order_and_travels_with_the_search(alice, 
     options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>', select.group(1))
     assert [(value, text) for value, _, text in options] == [
         ("full_name", "Name, A to Z"), ("-full_name", "Name, Z to A"),
-        ("-birthdate", "Youngest first"), ("birthdate", "Oldest first")]
+        ("-birthdate", "Youngest first"), ("birthdate", "Oldest first"),
+        ("-last_assessed_on", "Last assessed, most recent first"),
+        ("last_assessed_on", "Last assessed, longest ago first (never first)"),
+        ("-last_score", "Latest score, highest first"), ("last_score", "Latest score, lowest first")]
     assert [value for value, selected, _ in options if selected] == ["birthdate"]
     assert page.count('name="sort"') == 1  # one sort value sent with the search, not two
 
