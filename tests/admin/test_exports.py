@@ -35,7 +35,7 @@ def test_names_and_usernames_that_look_like_formulas_are_exported_as_text(admin,
 
 def test_patient_and_audit_exports_are_safe_too(admin, clinician):
     factories.make_patient(clinician, address="-cmd")
-    assert column(exported(admin, "/admin/patient/export/csv/"), "Address") == ["'-cmd"]
+    assert column(exported(admin, "/admin/patient/export/csv/"), "Google Place ID") == ["'-cmd"]
     factories.make_user("@carol")
     assert "'@carol" in column(exported(admin, "/admin/user/export/csv/"), "Username")
     users.update(actor=clinician, via=channels.API, user_id=clinician.id, data={"username": "+alice"})
