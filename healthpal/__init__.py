@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, request ids, logs and metrics, the portal and the
-    API, versioned static files, the admin, errors, CLI."""
+    API, versioned static files, the admin, errors, the security headers of every response, CLI."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_assets(app)
     register_admin(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_commands(app)
     return app
 
@@ -128,6 +129,12 @@ def register_errorhandlers(app: Flask) -> None:
     from healthpal import errors
 
     errors.init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from healthpal import security
+
+    security.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

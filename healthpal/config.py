@@ -105,7 +105,11 @@ def from_environment(instance_path: str) -> dict:
         "HEALTHPAL_SESSION_LIFETIME": timedelta(hours=_int("HEALTHPAL_SESSION_LIFETIME_HOURS", 12)),
         "GOOGLE_MAPS_API_KEY": os.environ.get("GOOGLE_MAPS_API_KEY", ""),
         "HEALTHPAL_CLINIC_NAME": os.environ.get("HEALTHPAL_CLINIC_NAME", "").strip() or "Healthpal",
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        # The portal's cookie: never readable by scripts, not sent on other sites' subrequests or
+        # POSTs, and (in production, unless turned off for a plain-HTTP test) only over HTTPS.
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", default=env_name == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
         # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
         # X-Forwarded-For/-Proto/-Host; 0 trusts no such header.
         "HEALTHPAL_TRUSTED_PROXIES": _int("HEALTHPAL_TRUSTED_PROXIES", 0),

@@ -3,17 +3,16 @@
 import os
 import threading
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import pytest
+from argon2 import PasswordHasher, Type
 from flask.testing import FlaskClient
 from sqlalchemy import text
-from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from healthpal import create_app
 from healthpal.config import database_url
-from healthpal.domain import users
+from healthpal.domain import passwords
 from healthpal.extensions import db, limiter
 from tests import factories
 
@@ -43,12 +42,12 @@ def test_config(database_uri, tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hashing():
-    """The real hash (scrypt) costs ~65 ms; tests hash hundreds of passwords, so they use a cheap
-    one. `tests/test_domain_users.py` checks the real default separately."""
+    """The real hash (argon2id, 19 MiB, 2 passes) costs ~50-100 ms; tests hash hundreds of passwords,
+    so they use argon2id at its cheapest. `tests/test_passwords.py` checks the real parameters."""
     patch = pytest.MonkeyPatch()
-    fast = partial(generate_password_hash, method="pbkdf2:sha256:1")
-    patch.setattr(users, "generate_password_hash", fast)
-    patch.setattr(users, "_DUMMY_HASH", fast("not-a-real-password"))
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID)
+    patch.setattr(passwords, "HASHER", cheap)
+    patch.setattr(passwords, "DUMMY_HASH", cheap.hash("not-a-real-password"))
     yield
     patch.undo()
 
@@ -120,7 +119,7 @@ def client(app):
 
 @pytest.fixture(scope="module")
 def live_server(app):
-    """The app on a real socket (127.0.0.1, a free port), in a thread, for this module's tests."""
+    """The app on a real socket (127.0.0.1, a free port), in a thread, for one module's tests."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -219,7 +219,7 @@ def test_no_password_or_hash_ever_reaches_the_audit_trail(ctx, runner):
     client.post("/admin/user/new/", data={"username": "dave", "password": secrets[1], "is_active": "y"})
     client.post(f"/admin/user/password/?id={ctx['alice'].id}", data={"password": secrets[2]})
     dave = users.by_username("dave")
-    users.change_password(actor=dave, via=channels.API, data={
+    users.change_password(actor=dave, via=channels.API, address="10.0.0.1", data={
         "old_password": secrets[1], "new_password1": secrets[3], "new_password2": secrets[3]})
     users.register(via=channels.API, data={"username": "erin", "password1": secrets[4], "password2": secrets[4]})
     runner.invoke(args=["delete-user", "carol"])

@@ -230,7 +230,7 @@ WEAK_SECRET = "{} is missing or is the development default"
     ({"JWT_SECRET_KEY": config.DEV_SECRET}, [WEAK_SECRET.format("JWT_SECRET_KEY")]),
     ({"FLASK_DEBUG": "1"}, ["DEBUG is on"]),
     ({"DATABASE_URL": "sqlite:////srv/healthpal.sqlite"}, ["DATABASE_URL is SQLite"]),
-    ({"SESSION_COOKIE_SECURE": None}, ["SESSION_COOKIE_SECURE off"]),
+    ({"SESSION_COOKIE_SECURE": "false"}, ["SESSION_COOKIE_SECURE off"]),  # unset, it is on in production
     ({"RATELIMIT_STORAGE_URI": None}, ["RATELIMIT_STORAGE_URI is not set"]),
     ({"HEALTHPAL_BEHIND_PROXY": "true"}, ["HEALTHPAL_BEHIND_PROXY is set but HEALTHPAL_TRUSTED_PROXIES is 0"]),
 ])
@@ -264,7 +264,8 @@ def test_every_problem_is_reported_at_once(env):
     env.setenv("HEALTHPAL_ENV", "production")
     with pytest.raises(config.ConfigError) as caught:
         create_app()
-    assert str(caught.value).count("\n- ") == 5   # both secrets, SQLite, insecure cookie, implicit throttle storage
+    assert str(caught.value).count("\n- ") == 4   # both secrets, SQLite, implicit throttle storage (the cookie
+    #                                                is Secure by default in production)
 
 
 def test_development_allows_the_default_secret(env):

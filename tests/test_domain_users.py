@@ -1,7 +1,6 @@
 """Users in the domain layer: accounts, passwords, sign-in and its throttle, and the end of access."""
 import pytest
 from sqlalchemy import delete, func, select
-from werkzeug.security import generate_password_hash
 
 from healthpal.domain import channels, users
 from healthpal.domain.exceptions import Invalid, NotFound, Throttled
@@ -16,20 +15,19 @@ PASSWORD = factories.PASSWORD
 
 # --- create ------------------------------------------------------------------------------------------
 
-def test_create_stores_a_hashed_password_and_defaults(monkeypatch):
-    monkeypatch.setattr(users, "generate_password_hash", generate_password_hash)   # the real default
+def test_create_stores_a_hashed_password_and_defaults():
     user = users.create(actor=None, via=CLI, data={"username": " dana ", "password": " s3cret pass "})
     stored = reloaded(User, user.id)
     assert (stored.username, stored.email, stored.first_name, stored.is_active, stored.is_superuser) == (
         "dana", "", "", True, False)
-    assert stored.password_hash.startswith("scrypt:") and "s3cret" not in stored.password_hash
+    assert stored.password_hash.startswith("$argon2id$") and "s3cret" not in stored.password_hash
     assert users.authenticate("dana", " s3cret pass ") == stored          # taken exactly as typed
     assert users.authenticate("dana", "s3cret pass") is None
 
 
 def test_create_reports_every_field_error_at_once():
     errors = errors_of(lambda: users.create(actor=None, via=CLI, data={
-        "username": "bad name", "password": "1234", "email": "nope", "is_superuser": "yes"}))
+        "username": "bad name", "password": "9081", "email": "nope", "is_superuser": "yes"}))
     assert set(errors) == {"username", "password", "email", "is_superuser"}
     assert errors["password"] == ["This password is too short. It must contain at least 8 characters.",
                                   "This password is entirely numeric."]
@@ -164,7 +162,7 @@ def test_authenticate_takes_only_an_active_user_with_the_right_password(clinicia
 
 
 def sign_in(username, password=PASSWORD, address="10.0.0.1"):
-    return users.sign_in(username=username, password=password, address=address)
+    return users.sign_in(username=username, password=password, address=address, via=channels.API)
 
 
 def test_sign_in_gives_one_message_for_every_kind_of_miss(clinician, other_clinician):
@@ -213,8 +211,8 @@ def test_failures_from_one_address_throttle_that_address(app, clinician, monkeyp
 
 # --- passwords -----------------------------------------------------------------------------------------
 
-def change(user, **data):
-    return users.change_password(actor=user, via=channels.API, data=data)
+def change(user, address="10.0.0.1", **data):
+    return users.change_password(actor=user, via=channels.API, data=data, address=address)
 
 
 def test_change_password_errors_are_keyed_by_field(clinician):

@@ -33,6 +33,6 @@ def test_each_test_starts_empty_and_may_leave_a_mess(run):
                      render=lambda _: idempotency.Answer(201, "{}", "1"))
     for _ in range(5):
         with pytest.raises(Invalid):
-            users.sign_in(username="alice", password="wrong-password", address="10.0.0.1")
+            users.sign_in(username="alice", password="wrong-password", address="10.0.0.1", via=channels.API)
 
     assert 0 not in row_counts().values()                         # every table now holds something

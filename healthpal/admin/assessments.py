@@ -7,7 +7,6 @@ from flask_admin.contrib.sqla.filters import (
     DateSmallerFilter,
     FilterEqual,
     FilterLike,
-    IntEqualFilter,
 )
 from flask_admin.form import BaseForm
 from flask_admin.model.fields import AjaxSelectField, InlineFieldList, InlineFormField
@@ -18,7 +17,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.widgets import DateInput
 
 from healthpal.admin.base import VIA, DomainView, IdLoader, chosen, plain, submitted
-from healthpal.admin.filters import Where, clinician_ids
+from healthpal.admin.filters import IdEqual, Where, clinician_ids
 from healthpal.domain import assessments, rules
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient
@@ -78,7 +77,7 @@ class AssessmentView(DomainView):
         DateGreaterFilter(Assessment.date, "Date"),
         DateSmallerFilter(Assessment.date, "Date"),
         DateBetweenFilter(Assessment.date, "Date"),
-        IntEqualFilter(Assessment.patient_id, "Patient id"),
+        IdEqual(Assessment.patient_id, "Patient id"),
         Where(Assessment.patient_id, "Patient", "name contains",
               lambda v: patient_ids(func.lower(Patient.full_name).contains(v.strip().lower(), autoescape=True))),
         Where(Assessment.patient_id, "Clinician", "username is",

@@ -5,11 +5,11 @@ Nothing here can create, edit or delete an event; events are only ever removed b
 """
 import json
 
-from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike, IntEqualFilter
+from flask_admin.contrib.sqla.filters import FilterEqual, FilterLike
 from markupsafe import Markup, escape
 
 from healthpal.admin.base import AdminView
-from healthpal.admin.filters import UtcDay
+from healthpal.admin.filters import IdEqual, UtcDay
 from healthpal.domain import audit, channels
 from healthpal.models import AuditEvent
 
@@ -87,11 +87,12 @@ class AuditView(AdminView):
     column_filters = (
         FilterEqual(AuditEvent.actor_username, "Actor"),
         FilterLike(AuditEvent.actor_username, "Actor"),
-        IntEqualFilter(AuditEvent.patient_id, "Patient id"),
+        IdEqual(AuditEvent.actor_id, "Actor id"),
+        IdEqual(AuditEvent.patient_id, "Patient id"),
         FilterEqual(AuditEvent.action, "Action", options=options(audit.ACTIONS)),
         FilterEqual(AuditEvent.channel, "Channel", options=options(channels.ALL)),
         FilterEqual(AuditEvent.entity_type, "Entity", options=options(audit.ENTITY_TYPES)),
-        IntEqualFilter(AuditEvent.entity_id, "Entity id"),
+        IdEqual(AuditEvent.entity_id, "Entity id"),
         UtcDay(AuditEvent.at, "Date", "on"),
         UtcDay(AuditEvent.at, "Date", "from"),
         UtcDay(AuditEvent.at, "Date", "before"),

@@ -11,15 +11,18 @@ its saved value; saving again applies the admin's values deliberately.
 """
 from datetime import UTC, datetime
 
-from flask import flash, request
+from flask import Response, flash, request, stream_with_context
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model import typefmt
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
+from healthpal.admin import guard
 from healthpal.admin.access import SuperuserOnly
-from healthpal.domain import channels, rules, versions
+from healthpal.domain import audit, channels, rules, spreadsheet, versions
 from healthpal.domain.exceptions import Conflict, Invalid, NotFound, Stale
+from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 
 VIA = channels.ADMIN
@@ -89,6 +92,30 @@ class AdminView(SuperuserOnly, ModelView):
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)
+
+    def _handle_view(self, name, **kwargs):
+        """Superusers only; then input no view should see is refused (healthpal.admin.guard)."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None:
+            guard.refuse_bad_input(name)
+        return refused
+
+    def _export_csv(self, return_url):
+        """The list as CSV (with the list's search, filters and sort), every cell spreadsheet-safe.
+        The export is recorded in the audit trail (who, which list, the filters, how many rows) and
+        committed before the file is sent, so the cells are read out as text first (the commit
+        expires the records)."""
+        _, records = self._export_data()
+        rows = [[str(self.get_export_value(record, name)) for name, _ in self._export_columns] for record in records]
+        filters = {name: value for name, value in request.args.items()
+                   if name in ("search", "sort", "desc") or name.startswith("flt")}
+        with atomic():
+            audit.record_export(actor=current_user._get_current_object(), via=VIA, entity_type=self.endpoint,
+                                file_format="csv", filters=filters, rows=len(rows))
+        header = [label for _, label in self._export_columns]
+        disposition = f"attachment;filename={secure_filename(self.get_export_name(export_type='csv'))}"
+        return Response(stream_with_context(spreadsheet.csv_lines(header, rows)),
+                        headers={"Content-Disposition": disposition}, mimetype="text/csv")
 
     def get_one(self, id):
         number = rules.id_number(id)

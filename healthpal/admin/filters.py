@@ -1,11 +1,12 @@
 """List filters the stock Flask-Admin ones do not cover: by clinician username, unassigned
-patients, and UTC calendar days over a timestamp."""
-from datetime import UTC, datetime, time, timedelta
+patients, UTC calendar days over a timestamp, and ids."""
+from datetime import UTC, date, datetime, time, timedelta
 
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, IntEqualFilter
 from flask_admin.model.filters import BaseBooleanFilter, BaseDateFilter
 from sqlalchemy import func, select
 
+from healthpal.domain import rules
 from healthpal.models import User
 
 YES_NO = (("1", "Yes"), ("0", "No"))
@@ -57,7 +58,17 @@ class UtcDay(BaseSQLAFilter, BaseDateFilter):
             return query.filter(column >= start)
         if self.how == "before":
             return query.filter(column < start)
+        if value == date.max:  # the last day there is: no day after it to stop before
+            return query.filter(column >= start)
         return query.filter(column >= start, column < start + timedelta(days=1))
 
     def operation(self) -> str:
         return self.OPERATIONS[self.how]
+
+
+class IdEqual(IntEqualFilter):
+    """An id equals this number; a number no record can have is an invalid value (shown as such,
+    and the filter left out), not a query the database cannot run."""
+
+    def validate(self, value) -> bool:
+        return rules.is_id(rules.id_number(value))

@@ -4,7 +4,7 @@ from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.form import BaseForm
-from flask_admin.helpers import get_form_data, get_redirect_target
+from flask_admin.helpers import get_form_data
 from flask_admin.model.template import EndpointLinkRowAction
 from wtforms import BooleanField, PasswordField, StringField
 
@@ -14,6 +14,7 @@ from healthpal.domain import rules, users
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.extensions import db
 from healthpal.models import User
+from healthpal.security import safe_path
 
 ENDS_ACCESS = "their portal sessions and API tokens stop working at once"
 TEXT_FIELDS = ("username", "email", "first_name", "last_name")
@@ -79,7 +80,7 @@ class UserView(DomainView):
     @expose("/password/", methods=("GET", "POST"))
     def password_view(self):
         """Set a new password for one user; every session and token they had ends."""
-        return_url = get_redirect_target() or self.get_url(".index_view")
+        return_url = safe_path(request.args.get("url")) or self.get_url(".index_view")
         user = self.get_one(request.args.get("id"))
         if user is None:
             flash("That record no longer exists.", "error")

@@ -25,5 +25,6 @@ def user_update():
 @route("/auth/password/change/", methods=["POST"])
 def password_change():
     """Needs the old password; every token issued before stops working (log in again)."""
-    users.change_password(actor=get_current_user(), via=channels.API, data=body.json_object())
+    users.change_password(actor=get_current_user(), via=channels.API, data=body.json_object(),
+                          address=request.remote_addr or "")
     return {"detail": PASSWORD_SAVED}

@@ -26,7 +26,8 @@ def _issue(user) -> dict:
 @route("/auth/login/", methods=["POST"])
 def login():
     username, password = users.credentials(body.json_object())
-    user = users.sign_in(username=username, password=password, address=request.remote_addr or "")
+    user = users.sign_in(username=username, password=password, address=request.remote_addr or "",
+                         via=channels.API)
     return serializers.signed_in(user, _issue(user))
 
 

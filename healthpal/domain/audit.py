@@ -9,7 +9,8 @@ and username; for a CLI command, the operating-system account that ran it, as `o
 action, the entity type and id, the patient it concerns, the channel, and `changes`:
 `{field: [old, new]}` for each changed field of an update, `{field: [null, value]}` for a create,
 `{field: [value, null]}` for a delete. Passwords and password hashes never appear: a new password
-shows only as `{"password": "changed"}`.
+shows only as `{"password": "changed"}`, and a password re-hashed the current way at sign-in as
+`{"password": "rehashed"}`.
 
 `record` adds the event to the current transaction, so it commits, or rolls back, with the change
 it describes: a change that fails leaves no event, and a committed change always has its event.

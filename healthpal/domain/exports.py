@@ -3,7 +3,7 @@ with their filters and order, unpaginated, streamed in batches so that memory st
 many rows leave, every cell made spreadsheet-safe (`domain/spreadsheet.py`).
 
 Patients: one row per patient, the API's fields (`id`, `full_name`, `gender`, `birthdate`, `age`,
-`phone`, `address`, `created_at`, `updated_at`). Assessments: one row per assessment (`id`,
+`phone`, `address`, `address_label`, `created_at`, `updated_at`). Assessments: one row per assessment (`id`,
 `patient`, `patient_name`, `type`, `date`, `score`, `created_at`, `updated_at`), then its rounds
 in order as `question_1`, `answer_1`, `question_2`, `answer_2`, … up to the most rounds any
 exported assessment has (shorter ones leave the rest empty).
@@ -24,7 +24,8 @@ from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, QARound, User
 
 BATCH = 500  # rows fetched (and held) at a time
-PATIENT_COLUMNS = ("id", "full_name", "gender", "birthdate", "age", "phone", "address", "created_at", "updated_at")
+PATIENT_COLUMNS = ("id", "full_name", "gender", "birthdate", "age", "phone", "address", "address_label",
+                   "created_at", "updated_at")
 ASSESSMENT_COLUMNS = ("id", "patient", "patient_name", "type", "date", "score", "created_at", "updated_at")
 MEDIA_TYPE = "text/csv; charset=utf-8"
 
@@ -72,7 +73,7 @@ def patients_csv(*, actor: User, via: str, text: str | None = None, gender: str 
 
 def _patient_row(patient: Patient, today) -> list:
     return [patient.id, patient.full_name, patient.gender, patient.birthdate.isoformat(),
-            rules.age(patient.birthdate, today), patient.phone, patient.address,
+            rules.age(patient.birthdate, today), patient.phone, patient.address, patient.address_label,
             clock.utc_iso(patient.created_at), clock.utc_iso(patient.updated_at)]
 
 

@@ -2,8 +2,9 @@
 
 The mapping (also in the README):
 - `Patient`: `name[0].text` = the full name (names are free-form, so not split into given and
-  family), `gender` `male`/`female`, `birthDate`, `telecom` = the phone, `address[0]` = the
-  Google Place ID in an extension (FHIR has no field for it).
+  family), `gender` `male`/`female`, `birthDate`, `telecom` = the phone, `address[0]`: `text` =
+  the address label as people read it (left out when there is none), and the Google Place ID in
+  an extension (FHIR has no field for it).
 - `Practitioner`: the patient's clinician, `name[0]` with `text`, `given` and `family`, and the
   e-mail address as `telecom` when there is one.
 - One `QuestionnaireResponse` per assessment: status `completed`, `authored` = the date, `author`
@@ -50,7 +51,8 @@ def patient_resource(patient: Patient) -> dict:
         "telecom": [{"system": "phone", "value": patient.phone}],
         "gender": GENDERS[patient.gender],
         "birthDate": patient.birthdate.isoformat(),
-        "address": [{"extension": [{"url": PLACE_ID_EXTENSION, "valueString": patient.address}]}],
+        "address": [{**({"text": patient.address_label} if patient.address_label else {}),
+                     "extension": [{"url": PLACE_ID_EXTENSION, "valueString": patient.address}]}],
     }
 
 

@@ -1,8 +1,7 @@
 """Users (clinicians and admins): accounts, passwords, sign-in and the end of access."""
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
-from healthpal.domain import audit, channels, rules, sessions, throttle, versions
+from healthpal.domain import audit, channels, passwords, rules, sessions, throttle, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
@@ -19,8 +18,6 @@ EXPLAINED = {
     "uq_users_username": ("username", USERNAME_TAKEN),
     "uq_users_username_lower": ("username", USERNAME_TAKEN),
 }
-# Compared against when the username is unknown, so a miss costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def _flag(value) -> bool:
@@ -88,7 +85,7 @@ def create(*, actor: User | None, via: str, data: dict) -> User:
     optional = {"email": "", "first_name": "", "last_name": "", "is_active": True, "is_superuser": False}
     data = {**optional, **data} if isinstance(data, dict) else data
     cleaned = _clean(data, ("username", "password", *optional), partial=False)
-    user = User(password_hash=generate_password_hash(cleaned.pop("password")), **cleaned)
+    user = User(password_hash=passwords.hashed(cleaned.pop("password")), **cleaned)
     with atomic(EXPLAINED):
         db.session.add(user)
         db.session.flush()
@@ -175,16 +172,22 @@ def set_password(*, actor: User | None, via: str, user_id: int, password: str) -
     except rules.FieldError as error:
         raise Invalid({"password": error.messages}) from None
     with atomic():
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = passwords.hashed(password)
         sessions.end_all_of(user)
         audit.record(actor=actor, via=via, action=audit.UPDATE, entity=user, changes={"password": "changed"})
     return user
 
 
-def change_password(*, actor: User, via: str, data: dict) -> User:
-    """A user changes their own password: old_password, new_password1, new_password2."""
+def change_password(*, actor: User, via: str, data: dict, address: str) -> User:
+    """A user changes their own password: old_password, new_password1, new_password2.
+
+    A wrong old password is a failed sign-in for this user and `address` (the same throttle as
+    sign-in, so a stolen session cannot be used to guess the password): Throttled while too many
+    stand, whatever else was sent."""
     if not isinstance(data, dict):
         raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
+    key = _throttle_key(actor.username)
+    throttle.check(username=key, address=address)
     errors = {}
     old = data.get("old_password")
     if "old_password" not in data:
@@ -193,8 +196,11 @@ def change_password(*, actor: User, via: str, data: dict) -> User:
         errors["old_password"] = [rules.NULL]
     elif old == "":
         errors["old_password"] = [rules.BLANK]
-    elif not isinstance(old, str) or not check_password_hash(actor.password_hash, old):
+    elif not isinstance(old, str) or not passwords.verify(actor.password_hash, old):
         errors["old_password"] = [WRONG_OLD_PASSWORD]
+        throttle.failed(username=key, address=address)
+    else:
+        throttle.succeeded(username=key)
     errors.update(_password_pair(data, "new_password1", "new_password2"))
     if errors:
         raise Invalid(errors)
@@ -226,9 +232,9 @@ def authenticate(username, password) -> User | None:
         return None
     user = by_username(username.strip())
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        passwords.verify_nothing(password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.is_active:
+    if not passwords.verify(user.password_hash, password) or not user.is_active:
         return None
     return user
 
@@ -242,21 +248,36 @@ def credentials(data: dict) -> tuple[str, str]:
     return cleaned["username"], cleaned["password"]
 
 
-def sign_in(*, username, password, address: str) -> User:
+def _throttle_key(username) -> str:
+    return username.strip().lower() if isinstance(username, str) else ""
+
+
+def sign_in(*, username, password, address: str, via: str) -> User:
     """Authenticate under the failed-login throttle shared by the API and the portal.
 
     Raises Throttled while too many recent failures stand for this username or address, and
-    Invalid (one message for every kind of miss) when the credentials are wrong.
+    Invalid (one message for every kind of miss) when the credentials are wrong. A password
+    stored the old way (`passwords.outdated`) is re-hashed now that it is known.
     """
     errors = {name: [rules.REQUIRED] for name, value in (("username", username), ("password", password))
               if value is None}
     if errors:
         raise Invalid(errors)
-    key = username.strip().lower() if isinstance(username, str) else ""
+    key = _throttle_key(username)
     throttle.check(username=key, address=address)
     user = authenticate(username, password)
     if user is None:
         throttle.failed(username=key, address=address)
         raise Invalid({"non_field_errors": [BAD_CREDENTIALS]})
     throttle.succeeded(username=key)
+    if passwords.outdated(user.password_hash):
+        _rehash(user, password, via=via)
     return user
+
+
+def _rehash(user: User, password: str, *, via: str) -> None:
+    """Store the same password the current way. Audited like every write to a user (by the user,
+    as `{"password": "rehashed"}`: no secret, and not a change of password, so no session ends)."""
+    with atomic():
+        user.password_hash = passwords.hashed(password)
+        audit.record(actor=user, via=via, action=audit.UPDATE, entity=user, changes={"password": "rehashed"})

@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound as PageNotFound
 from healthpal.domain import rules
 from healthpal.domain.exceptions import Conflict, NotFound
 from healthpal.extensions import login_manager
-from healthpal.web import security
+from healthpal.security import safe_path
 
 bp = Blueprint("web", __name__)
 PUBLIC_ENDPOINTS = {"web.login"}
@@ -40,11 +40,11 @@ def send_to_sign_in():
     if (login_manager.login_message_category, login_manager.login_message) not in session.get("_flashes", []):
         flash(login_manager.login_message, login_manager.login_message_category)
     if request.htmx:
-        back = security.safe_next(request.htmx.current_url) or url_for("web.patient_list")
+        back = safe_path(request.htmx.current_url) or url_for("web.patient_list")
         response = current_app.response_class(status=401)
         response.headers["HX-Redirect"] = url_for("web.login", next=back)
         return response
-    return redirect(url_for("web.login", next=security.safe_next(request.full_path.rstrip("?"))))
+    return redirect(url_for("web.login", next=safe_path(request.full_path.rstrip("?"))))
 
 
 @bp.errorhandler(NotFound)
@@ -65,4 +65,3 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.register_blueprint(bp)
     app.jinja_env.globals.update(hints=rules.HINTS, genders=rules.GENDERS, score_range=rules.SCORE_RANGE)
-    security.init_app(app)

@@ -5,10 +5,11 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from healthpal import server_sessions
-from healthpal.domain import users
+from healthpal.domain import channels, users
 from healthpal.domain.exceptions import Invalid, Throttled
 from healthpal.extensions import login_manager
-from healthpal.web import bp, security
+from healthpal.security import safe_path
+from healthpal.web import bp
 
 
 @login_manager.user_loader
@@ -27,7 +28,7 @@ def wait_message(seconds: int) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with username and password, under the failed-login throttle the API shares."""
-    next_path = security.safe_next(request.values.get("next"))
+    next_path = safe_path(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_path or url_for("web.patient_list"))
     if request.method == "GET":
@@ -35,7 +36,7 @@ def login():
     username = request.form.get("username")
     try:
         user = users.sign_in(username=username, password=request.form.get("password"),
-                             address=request.remote_addr or "")
+                             address=request.remote_addr or "", via=channels.PORTAL)
     except Throttled as error:
         page = render_template("auth/login.html", next=next_path, errors={}, username=username or "",
                                throttled=wait_message(error.retry_after))

@@ -93,5 +93,18 @@ def test_the_audit_log_exports_as_csv(admin, history):
     response = admin.get("/admin/audit/export/csv/")
     text = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert text.splitlines()[0] == "Id,Time (UTC),Actor,Action,Entity,Entity id,Patient id,Channel,Changes"
-    assert len(text.splitlines()) == 1 + rows(AuditEvent)
+    assert text.splitlines()[0] == "\ufeffId,Time (UTC),Actor,Action,Entity,Entity id,Patient id,Channel,Changes"
+    assert len(text.splitlines()) == 1 + rows(AuditEvent) - 1   # the export's own event comes after it
+
+
+def test_each_event_shows_the_actors_id_and_current_username_beside_the_name_at_the_time(admin, clinician):
+    """Usernames change (even to a deleted colleague's): the id and today's name tell who it was."""
+    patient = factories.make_patient(clinician)
+    users.update(actor=clinician, via=channels.API, user_id=clinician.id, data={"username": "alicia"})
+    event = audit.events_for(entity_type="patient", entity_id=patient.id)[-1]
+    assert event.actor_username == "alice"
+    page = admin.get(f"/admin/audit/details/?id={event.id}").get_data(as_text=True)
+    cells = [re.sub(r"</?b>", "", cell) for cell in re.findall(r"<td>\s*(.*?)\s*</td>", page, re.S)]
+    assert cells[cells.index("Actor") + 1] == f"Alice Adams (alice, id {clinician.id})"
+    listing = admin.get(f"/admin/audit/?flt0_actor_id_equals={clinician.id}").get_data(as_text=True)
+    assert f"/admin/audit/details/?id={event.id}" in listing

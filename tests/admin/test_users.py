@@ -3,9 +3,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.security import check_password_hash
 
-from healthpal.domain import audit, channels, users
+from healthpal.domain import audit, channels, passwords, users
 from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import db
 from tests import factories
@@ -35,7 +34,7 @@ def test_create_a_clinician_with_a_hashed_password(admin, superuser):
     assert (carol.email, carol.first_name, carol.last_name, carol.is_active, carol.is_superuser) == (
         "carol@example.org", "Carol", "Cruz", True, False)
     assert carol.password_hash != NEW_USER["password"]
-    assert check_password_hash(carol.password_hash, NEW_USER["password"])
+    assert passwords.verify(carol.password_hash, NEW_USER["password"])
     event = last_event(carol.id)
     assert (event.action, event.channel, event.actor_id, event.actor_username) == (
         "create", "admin", superuser.id, "root")

@@ -3,7 +3,7 @@ import pytest
 
 from healthpal.domain import audit, users
 from tests import factories
-from tests.api.support import Api
+from tests.api.support import Api, Http
 
 CHANGE = "/api/auth/password/change/"
 
@@ -93,3 +93,36 @@ def test_password_change_errors_are_keyed_by_field(api, body, fields):
     assert response.status_code == 400
     assert set(response.json) == fields
     assert api.get("/api/auth/user/").status_code == 200  # nothing changed, the token still works
+
+
+GUESS = {"old_password": "a-guess-at-it", "new_password1": "a-brand-new-secret", "new_password2": "a-brand-new-secret"}
+
+
+def test_guessing_the_current_password_is_throttled_like_sign_in(live_server, clinician, other_clinician):
+    """Over HTTP: 5 wrong old passwords, then even the right one gets 429, and so does signing in."""
+    http = Http(live_server)
+    token = http.open("/api/auth/login/", "POST", json={"username": "alice", "password": factories.PASSWORD}).json
+    bearer = {"Authorization": f"Bearer {token['access']}"}
+    assert [http.open(CHANGE, "POST", headers=bearer, json=GUESS).status_code for _ in range(5)] == [400] * 5
+    right = http.open(CHANGE, "POST", headers=bearer, json={**GUESS, "old_password": factories.PASSWORD})
+    assert right.status_code == 429 and 0 < int(right.headers["Retry-After"]) <= 901
+    assert right.json["detail"].startswith("Too many failed login attempts.")
+    assert users.authenticate("alice", factories.PASSWORD) is not None          # not changed
+    login = http.open("/api/auth/login/", "POST", json={"username": "alice", "password": factories.PASSWORD})
+    assert login.status_code == 429
+    assert http.open("/api/auth/login/", "POST", json={"username": "bob", "password": factories.PASSWORD}
+                     ).status_code == 200                                       # another user is not affected
+
+
+def test_wrong_current_passwords_count_against_the_address_too(api, app, monkeypatch, other_clinician):
+    monkeypatch.setitem(app.config, "HEALTHPAL_LOGIN_FAILURES_PER_ADDRESS", 3)
+    assert [api.post(CHANGE, json=GUESS).status_code for _ in range(3)] == [400] * 3
+    bob = api.client.post("/api/auth/login/", json={"username": "bob", "password": factories.PASSWORD})
+    assert bob.status_code == 429
+
+
+def test_the_right_current_password_clears_the_users_failures(api):
+    assert [api.post(CHANGE, json=GUESS).status_code for _ in range(4)] == [400] * 4
+    assert api.post(CHANGE, json={**GUESS, "old_password": factories.PASSWORD, "new_password2": "x"}
+                    ).status_code == 400                                          # right password, bad new one
+    assert [api.post(CHANGE, json=GUESS).status_code for _ in range(4)] == [400] * 4

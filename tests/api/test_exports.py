@@ -33,7 +33,7 @@ def csv_rows(response) -> list[list[str]]:
 def record(clinician):
     """Alice's patient Zoë Müller with two assessments (the later one of two rounds)."""
     patient = factories.make_patient(clinician, full_name="Zoë Müller", gender="f", birthdate="1961-03-02",
-                                     phone="5550101")
+                                     phone="5550101", address_label="Hauptstraße 5, 10115 Berlin")
     first = factories.make_assessment(patient, type="Mood check", date="2024-02-01", score=40,
                                       qna_rounds=[{"question": "Sleep?", "answer": "Badly"}])
     second = factories.make_assessment(patient, type="Mood check", date="2024-03-01", score=55,
@@ -54,6 +54,7 @@ def test_a_patient_exports_as_a_valid_r4_collection_bundle(api, record, clinicia
     assert (person.name[0].text, person.gender, str(person.birthDate)) == ("Zoë Müller", "female", "1961-03-02")
     assert (person.telecom[0].system, person.telecom[0].value) == ("phone", "5550101")
     assert person.address[0].extension[0].valueString == patient.address
+    assert person.address[0].text == "Hauptstraße 5, 10115 Berlin"
     (doctor,) = resources(bundle, "Practitioner")
     assert (doctor.name[0].given, doctor.name[0].family) == (["Alice"], "Adams")
 
@@ -112,7 +113,8 @@ def test_the_patient_csv_has_the_lists_filters_and_order_and_every_row(api, clin
     query = "search=Mül&gender=f&ordering=-full_name"
     listed = [p["full_name"] for p in api.get(f"/api/patients/?{query}").json["results"]]
     rows = csv_rows(api.get(f"/api/exports/patients.csv?{query}"))
-    assert rows[0] == ["id", "full_name", "gender", "birthdate", "age", "phone", "address", "created_at", "updated_at"]
+    assert rows[0] == ["id", "full_name", "gender", "birthdate", "age", "phone", "address", "address_label",
+                       "created_at", "updated_at"]
     assert [row[1] for row in rows[1:]] == listed == ["Zoë Müller", "Bruno Mülheim", "Anna Müller"]
 
 
@@ -170,3 +172,11 @@ def test_csv_downloads_are_attachments_never_cached(api, record):
     response = api.get("/api/exports/assessments.csv")
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Disposition"] == 'attachment; filename="assessments.csv"'
+
+
+def test_a_patient_without_an_address_label_exports_the_place_id_alone(api, clinician):
+    patient = factories.make_patient(clinician)
+    bundle = api.get(f"/api/patients/{patient.id}/fhir/").json
+    address = bundle["entry"][0]["resource"]["address"]
+    assert address == [{"extension": [{"url": "https://developers.google.com/maps/documentation/places/web-service/place-id",
+                                       "valueString": patient.address}]}]

@@ -147,6 +147,18 @@ def test_a_portal_session_ended_on_one_instance_is_ended_on_the_other(cluster):
     assert cluster.served_by(request_id(page) for page in replayed) == BOTH
 
 
+def test_a_cookie_copied_before_signing_out_is_refused_by_both_instances(cluster):
+    browser = Browser(cluster.nginx.base)
+    browser.sign_in(cluster.create_user("tess"))
+    copied = dict(browser.cookies)
+    signed_out = browser.open("/logout", method="POST", data={"csrf_token": browser.csrf_token("/")})
+    assert signed_out.status_code == 302
+    replayed = [browser.open("/", cookies=copied) for _ in range(4)]
+    assert {page.status_code for page in replayed} == {302}
+    assert {page.headers["Location"].split("?")[0] for page in replayed} == {"/login"}
+    assert cluster.served_by(request_id(page) for page in replayed) == BOTH
+
+
 def test_failed_sign_ins_are_counted_across_instances(cluster):
     http = Http(cluster.nginx.base)
     username = cluster.create_user("fern")

@@ -67,3 +67,14 @@ def test_password_form_needs_the_csrf_token(csrf_client):
     data = {**CHANGE, "csrf_token": token_in(csrf_client.get("/account"))}
     assert csrf_client.post("/account", data=data).status_code == 302
     assert signs_in_with(NEW)
+
+
+def test_guessing_the_current_password_is_throttled_like_sign_in(app, alice, clinician):
+    wrong = {**CHANGE, "old_password": "a-guess-at-it"}
+    assert [alice.post("/account", data=wrong).status_code for _ in range(5)] == [422] * 5
+    response = alice.post("/account", data=CHANGE)
+    assert response.status_code == 429 and 0 < int(response.headers["Retry-After"]) <= 901
+    assert "Too many failed sign-in attempts. Try again in 15 minutes." in response.get_data(as_text=True)
+    assert signs_in_with(factories.PASSWORD) and not signs_in_with(NEW)
+    login = app.test_client().post("/login", data={"username": "alice", "password": factories.PASSWORD})
+    assert login.status_code == 429

@@ -53,10 +53,6 @@ def test_every_page_is_navigable_by_keyboard_and_labelled(pages):
             assert field_id and field_id.group(1) in ids, f"unlabelled {field} on {url}"
 
 
-def test_api_responses_keep_their_own_headers(client):
-    assert "Content-Security-Policy" not in client.get("/api/patients/").headers
-
-
 def test_unknown_page_is_a_friendly_404_in_the_portal_layout(pages, client):
     signed_in = pages["/no-such-page"]
     assert signed_in.status_code == 404
