@@ -1,8 +1,13 @@
-"""Small assertions shared by the domain tests."""
+"""Small helpers shared by the tests: assertions over the domain, and scratch databases."""
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from healthpal.domain import sessions
 from healthpal.domain.exceptions import Invalid
@@ -36,3 +41,23 @@ def reloaded(model, record_id: int):
     """The record as the database holds it now (nothing cached by this test's session)."""
     db.session.expire_all()
     return db.session.get(model, record_id)
+
+
+@contextmanager
+def scratch_postgresql(prefix: str) -> Iterator[str]:
+    """The URL of a brand-new PostgreSQL database on TEST_DATABASE_URL's server (skipped without
+    one), dropped afterwards however the block ends."""
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if not raw:
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (its role needs CREATEDB)")
+    server = make_url(raw).set(drivername="postgresql+psycopg2")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

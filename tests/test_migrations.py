@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -14,13 +13,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from healthpal import create_app
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, QARound, User, built_on
 from tests.conftest import TEST_SECRET
+from tests.helpers import scratch_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "patients", "assessments", "qa_rounds", "sessions", "audit_events", "idempotency_keys"}
@@ -32,20 +31,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
         return
-    raw = os.environ.get("TEST_DATABASE_URL")
-    if not raw:
-        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (its role needs CREATEDB)")
-    server = make_url(raw).set(drivername="postgresql+psycopg2")
-    name = f"healthpal_migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgresql("healthpal_migrations") as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
 
 from tests import factories
+from tests.helpers import scratch_postgresql
 from tests.scaleout.cluster import ROOT, Instance, Nginx, Redis
 
 SECRET = "scale-out-test-secret-that-is-long-enough-0123456789"
@@ -19,23 +18,11 @@ SECRET = "scale-out-test-secret-that-is-long-enough-0123456789"
 @pytest.fixture(scope="module")
 def scaleout_database():
     """The URL of a new PostgreSQL database, dropped afterwards."""
-    raw = os.environ.get("TEST_DATABASE_URL")
-    if not raw:
-        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (its role needs CREATEDB)")
     for program in ("nginx", "redis-server"):
         if not (shutil.which(program) or os.path.exists(f"/usr/sbin/{program}")):
             pytest.skip(f"needs {program} (apt-get install {program})")
-    server = make_url(raw).set(drivername="postgresql+psycopg2")
-    name = f"healthpal_scaleout_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgresql("healthpal_scaleout") as url:
+        yield url
 
 
 class Cluster:
