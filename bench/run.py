@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack, contextmanager
-from http.cookiejar import CookieJar
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, build_opener, urlopen
@@ -303,9 +303,17 @@ class MemoryWatch(threading.Thread):
 
 # --- sessions --------------------------------------------------------------------------------------
 
+class LoopbackCookies(DefaultCookiePolicy):
+    """Send `Secure` cookies over the loopback's plain HTTP: production marks the session cookie
+    `Secure` (TLS ends at nginx there), and the benchmark talks to gunicorn directly."""
+
+    def return_ok_secure(self, cookie, request):
+        return True
+
+
 def portal_cookie(base: str, username: str, password: str) -> str:
     """Sign in through the portal's form; the session cookie as a `Cookie:` header value."""
-    jar = CookieJar()
+    jar = CookieJar(LoopbackCookies())
     opener = build_opener(HTTPCookieProcessor(jar))
     page = opener.open(base + "/login", timeout=30).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
