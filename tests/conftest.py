@@ -1,5 +1,6 @@
 """Shared fixtures: one app per test session on SQLite (default) or PostgreSQL
-(`TEST_DATABASE_URL`), every test isolated by emptying the tables after it."""
+(`TEST_DATABASE_URL`), every test isolated by emptying the tables after it; the same app with CSRF
+protection on; the test users and clients signed in as them. Plain helpers are in `tests/toolkit.py`."""
 import os
 import threading
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from healthpal.config import database_url
 from healthpal.domain import passwords
 from healthpal.extensions import db, limiter
 from tests import factories
+from tests.toolkit import sign_in
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 
@@ -112,8 +114,18 @@ def _isolated(app):
         limiter.reset()
 
 
+@pytest.fixture(scope="session")
+def csrf_app(test_config):
+    """The app with CSRF protection on, as in production (same database as `app`)."""
+    csrf_app = make_app({**test_config, "WTF_CSRF_ENABLED": True})
+    yield csrf_app
+    with csrf_app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
 def client(app):
+    """An anonymous visitor."""
     return app.test_client()
 
 
@@ -147,6 +159,24 @@ def other_clinician():
 @pytest.fixture
 def superuser():
     return factories.make_user("root", is_superuser=True)
+
+
+@pytest.fixture
+def alice(app, clinician):
+    """A test client signed in to the portal as the clinician alice."""
+    return sign_in(app.test_client(), clinician.username)
+
+
+@pytest.fixture
+def bob(app, other_clinician):
+    """A test client signed in to the portal as the clinician bob."""
+    return sign_in(app.test_client(), other_clinician.username)
+
+
+@pytest.fixture
+def admin(app, superuser):
+    """A test client signed in as the superuser root (the admin panel's sign-in is the portal's)."""
+    return sign_in(app.test_client(), superuser.username)
 
 
 class FrozenClock:

@@ -11,7 +11,7 @@ from healthpal.domain import audit, channels, patients, users
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, User
 from tests import factories
-from tests.admin.conftest import rows, sign_in, snapshot
+from tests.toolkit import count, sign_in, snapshot
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 PATIENT = {"full_name": "Amélie Laurent", "gender": "f", "birthdate": "1980-05-17", "phone": "5551234567",
@@ -106,15 +106,15 @@ ADMIN_WRITES = [
 def ctx(frozen_clock, app, superuser, clinician):
     patient = factories.make_patient(clinician)
     return {"root": superuser, "alice": clinician, "patient": patient,
-            "assessment": factories.make_assessment(patient), "client": sign_in(app.test_client(), superuser)}
+            "assessment": factories.make_assessment(patient), "client": sign_in(app.test_client(), superuser.username)}
 
 
 @pytest.mark.parametrize(("do", "entity_type", "action"), ADMIN_WRITES, ids=[w[0].__name__[1:] for w in ADMIN_WRITES])
 def test_every_admin_action_is_recorded(ctx, do, entity_type, action):
-    count = rows(AuditEvent)
+    events = count(AuditEvent)
     do(ctx["client"], ctx)
     event = latest(entity_type)
-    assert rows(AuditEvent) > count
+    assert count(AuditEvent) > events
     assert (event.action, event.channel) == (action, "admin")
     assert (event.actor_id, event.actor_username) == (ctx["root"].id, "root")
     assert at_utc(event) == NOW
@@ -242,7 +242,7 @@ def test_purge_removes_old_events_and_records_itself(frozen_clock, runner, clini
     frozen_clock.at = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
     patients.view(actor=clinician, via=channels.API, patient_id=old.id)
     kept_ids = {e.id for e in audit.events_for() if at_utc(e) >= datetime(2026, 3, 10, tzinfo=UTC)}
-    removable = rows(AuditEvent) - len(kept_ids)
+    removable = count(AuditEvent) - len(kept_ids)
     frozen_clock.at = datetime(2026, 6, 20, tzinfo=UTC)
 
     result = runner.invoke(args=["purge-audit", "--before", "2026-03-10", "--yes"])
@@ -266,19 +266,19 @@ def test_records_of_purges_are_never_purged(frozen_clock, runner):
 
 
 def test_purge_asks_first_and_does_nothing_unless_confirmed(runner, clinician):
-    count = rows(AuditEvent)
+    events = count(AuditEvent)
     result = runner.invoke(args=["purge-audit", "--before", "2999-01-01"], input="n\n")
     assert result.exit_code == 1
     assert "Audit events are kept forever unless purged." in result.output
-    assert rows(AuditEvent) == count
+    assert count(AuditEvent) == events
 
 
 @pytest.mark.parametrize("before", ["2026-02-30", "yesterday", ""])
 def test_purge_needs_a_date(runner, clinician, before):
-    count = rows(AuditEvent)
+    events = count(AuditEvent)
     result = runner.invoke(args=["purge-audit", "--before", before, "--yes"])
     assert result.exit_code == 2
-    assert rows(AuditEvent) == count
+    assert count(AuditEvent) == events
 
 
 def test_purge_help_explains_retention(runner):

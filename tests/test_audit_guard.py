@@ -9,7 +9,7 @@ from healthpal.domain import audit, audit_guard, channels
 from healthpal.extensions import db
 from healthpal.models import Patient, User
 from tests import factories
-from tests.helpers import count
+from tests.toolkit import count
 
 
 @pytest.fixture

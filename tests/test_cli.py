@@ -2,18 +2,14 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from healthpal import demo
 from healthpal.domain import users
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, User
 from tests import factories
-from tests.helpers import sessions_of, signed_in_once
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+from tests.toolkit import api_login, count, sessions_of, signed_in_once
 
 
 def fresh_user(username: str) -> User | None:
@@ -84,7 +80,7 @@ def test_deactivate_user_stops_sign_in_and_revokes_tokens(runner, clinician):
 
 @pytest.mark.parametrize("command", ["deactivate-user", "delete-user"])
 def test_the_users_api_tokens_stop_working(runner, client, clinician, command):
-    login = client.post("/api/auth/login/", json={"username": "alice", "password": factories.PASSWORD})
+    login = api_login(client, "alice")
     assert login.status_code == 200, login.json
     bearer = {"Authorization": f"Bearer {login.json['access']}"}
     assert client.get("/api/patients/", headers=bearer).status_code == 200
@@ -101,7 +97,7 @@ def test_delete_user_leaves_their_patients_unassigned(runner, clinician):
     assert result.exit_code == 0, result.output
     assert "Deleted alice; 2 patient(s) are now unassigned." in result.output
     assert fresh_user("alice") is None
-    assert db.session.scalar(select(func.count()).where(Patient.clinician_id.is_(None))) == 2
+    assert count(Patient, Patient.clinician_id.is_(None)) == 2
     assert count(Assessment) == 1
 
 

@@ -10,7 +10,7 @@ from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, QARound
 from tests import factories
-from tests.helpers import count, errors_of, reloaded
+from tests.toolkit import count, errors_of, reloaded
 
 API = channels.API
 ROUNDS = [{"question": "How do you feel?", "answer": "Fine"}, {"question": "Any pain?", "answer": "No"}]

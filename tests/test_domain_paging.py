@@ -1,11 +1,11 @@
 """Lists: search, filters, ordering with its tie-break, and pages (rows, and an exact total)."""
 import pytest
-from sqlalchemy import event
 
 from healthpal.domain import assessments, channels, paging, patients
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.extensions import db
 from tests import factories
+from tests.toolkit import sql_statements
 
 API = channels.API
 
@@ -142,28 +142,14 @@ def test_pages_out_of_range_or_not_numbers_are_invalid(clinician, people, number
         search(clinician, page=number, page_size=2)
 
 
-def statements_of(call) -> list[str]:
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return statements
-
-
 @pytest.mark.parametrize("number, queries", [(1, 2), (2, 2), (3, 1), (paging.LAST, 2)])
 def test_a_page_costs_its_rows_and_a_count_unless_it_is_not_full(clinician, people, number, queries):
     """Five patients in pages of two: a full page also counts; the short last page tells the total."""
     assert clinician.id                          # loaded before counting
-    pages = []
-    statements = statements_of(lambda: pages.append(search(clinician, page=number, page_size=2)))
+    with sql_statements() as statements:
+        page = search(clinician, page=number, page_size=2)
     assert len(statements) == queries
-    assert pages[0].total == 5 and pages[0].pages == 3
+    assert page.total == 5 and page.pages == 3
     assert not any("OVER" in statement.upper() for statement in statements)
 
 
@@ -241,17 +227,9 @@ def test_assessment_filter_errors(params, errors):
 
 
 def test_assessment_lists_load_rounds_without_a_query_per_row(clinician, visits):
-    statements = []
-
-    def count_statement(*_args):
-        statements.append(1)
-
     db.session.expire_all()
     assert clinician.id                          # loaded before counting
-    event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
+    with sql_statements() as statements:
         page = assessments.search(actor=clinician, via=API)
         rounds = [len(a.rounds) for a in page.items]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count_statement)
     assert rounds == [1] * 6 and len(statements) == 2

@@ -10,7 +10,7 @@ from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, QARound
 from tests import factories
-from tests.helpers import count, errors_of
+from tests.toolkit import count, errors_of
 
 API = channels.API
 VALID = {"full_name": "John Doe", "gender": "m", "birthdate": "1980-05-17", "phone": "5551234567",

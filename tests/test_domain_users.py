@@ -7,7 +7,7 @@ from healthpal.domain.exceptions import Invalid, NotFound, Throttled
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, User
 from tests import factories
-from tests.helpers import count, errors_of, reloaded, sessions_of, signed_in_once
+from tests.toolkit import count, errors_of, reloaded, sessions_of, signed_in_once
 
 CLI = channels.CLI
 PASSWORD = factories.PASSWORD

@@ -7,6 +7,7 @@ import pytest
 from healthpal import config
 from tests import factories
 from tests.api.support import Http
+from tests.toolkit import api_login, portal_login
 
 PORTAL_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
               "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -60,9 +61,9 @@ def http(live_server):
 @pytest.fixture
 def credentials(http, clinician, superuser):
     """Request headers for each kind of caller, got by signing in over HTTP."""
-    portal = cookie_of(http.open("/login", "POST", data={"username": "alice", "password": factories.PASSWORD}))
-    admin = cookie_of(http.open("/login", "POST", data={"username": "root", "password": factories.PASSWORD}))
-    token = http.open("/api/auth/login/", "POST", json={"username": "alice", "password": factories.PASSWORD}).json
+    portal = cookie_of(portal_login(http, "alice"))
+    admin = cookie_of(portal_login(http, "root"))
+    token = api_login(http, "alice").json
     return {None: {}, STATIC: {}, "portal": {"Cookie": portal}, "admin": {"Cookie": admin},
             "portal+htmx": {"Cookie": portal, "HX-Request": "true"},
             "token": {"Authorization": f"Bearer {token['access']}"}}
@@ -86,7 +87,7 @@ def test_every_surface_sends_the_security_headers(http, credentials, clinician):
 
 
 def test_the_api_sign_in_with_its_tokens_is_never_cached(http, clinician):
-    response = http.open("/api/auth/login/", "POST", json={"username": "alice", "password": factories.PASSWORD})
+    response = api_login(http, "alice")
     assert response.status_code == 200 and "refresh" in response.json
     assert response.headers["Cache-Control"] == "no-store"
 
@@ -106,7 +107,7 @@ def test_hsts_when_the_request_came_over_https(client, path):
 
 
 def test_the_session_cookie_is_http_only_and_same_site(http, clinician):
-    response = http.open("/login", "POST", data={"username": "alice", "password": factories.PASSWORD})
+    response = portal_login(http, "alice")
     flags = {flag.strip().lower() for flag in response.headers["Set-Cookie"].split(";")[1:]}
     assert {"httponly", "samesite=lax"} <= flags
 

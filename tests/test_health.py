@@ -1,10 +1,11 @@
 """`/healthz` and `/readyz` (shared/API.md §7): public, outside /api/, no throttle, no audit."""
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from healthpal import database
 from healthpal.extensions import db
 from healthpal.models import AuditEvent
+from tests.toolkit import count
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def test_healthz_answers_without_signing_in_or_being_throttled(client):
 
 
 def test_readyz_is_ready_only_at_the_newest_migration(app, client, recorded_migration, clinician):
-    events = db.session.scalar(select(func.count(AuditEvent.id)))
+    events = count(AuditEvent)
     unmigrated = client.get("/readyz")
     assert unmigrated.status_code == 503
     assert unmigrated.json == {"status": "unavailable",
@@ -48,4 +49,4 @@ def test_readyz_is_ready_only_at_the_newest_migration(app, client, recorded_migr
     recorded_migration(newest(app))
     ready = client.get("/readyz")
     assert (ready.status_code, ready.json) == (200, {"status": "ready"})
-    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+    assert count(AuditEvent) == events

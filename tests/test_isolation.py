@@ -6,17 +6,16 @@ failures in the throttle) behind; whichever order they run in, the second proves
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from healthpal.domain import channels, idempotency, patients, sessions, throttle, users
 from healthpal.domain.exceptions import Invalid
 from healthpal.extensions import db
 from tests import factories
+from tests.toolkit import count
 
 
 def row_counts() -> dict:
-    return {table.name: db.session.scalar(select(func.count()).select_from(table))
-            for table in db.metadata.sorted_tables}
+    return {table.name: count(table) for table in db.metadata.sorted_tables}
 
 
 @pytest.mark.parametrize("run", ["first", "second"])

@@ -10,12 +10,13 @@ import argparse
 from datetime import date
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from bench import plans, seed
 from healthpal.domain import assessments, channels, patients
 from healthpal.extensions import db
 from healthpal.models import User
+from tests.toolkit import sql_statements
 
 API = channels.API
 
@@ -33,20 +34,6 @@ def clinic(app, database_uri):
         connection.execute(text("ANALYZE"))
         connection.commit()
     return {name: db.session.get(User, clinician_id) for name, (clinician_id, _, _) in plan.items()}
-
-
-def statements_of(call) -> list:
-    seen = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return seen
 
 
 def patient_ids(clinician) -> dict:
@@ -101,16 +88,17 @@ def test_every_list_reads_only_the_clinicians_own_rows(clinic, username):
     ids = patient_ids(clinician)
     found = {}
     for name, run in LISTS.items():
-        sent = statements_of(lambda run=run: run(clinician, ids))
+        with sql_statements() as sent:
+            run(clinician, ids)
         assert sent, name
         with db.engine.connect() as connection:
             connection.execute(text("SET enable_seqscan = off"))
             own = plans.own_rows(connection, clinician.id)
-            for statement, parameters in sent:
-                problems = plans.problems(plans.explain(connection, statement, parameters), own)
+            for statement in sent:
+                problems = plans.problems(plans.explain(connection, statement, statement.parameters), own)
                 if problems:
                     found[name] = (problems, statement,
-                                   plans.explain(connection, statement, parameters, fmt="TEXT"))
+                                   plans.explain(connection, statement, statement.parameters, fmt="TEXT"))
     assert found == {}
 
 

@@ -19,7 +19,7 @@ from healthpal import create_app
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, QARound, User, built_on
 from tests.conftest import TEST_SECRET
-from tests.helpers import scratch_postgresql
+from tests.toolkit import scratch_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "patients", "assessments", "qa_rounds", "sessions", "audit_events", "idempotency_keys"}

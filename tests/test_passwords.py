@@ -9,7 +9,7 @@ from healthpal.domain import audit, channels, passwords, rules, users
 from healthpal.extensions import db
 from healthpal.models import User
 from tests import factories
-from tests.admin.conftest import sign_in as admin_sign_in
+from tests.toolkit import api_login, portal_login, sign_in
 
 REAL = PasswordHasher(**passwords.PARAMETERS)
 OWASP = "$argon2id$v=19$m=19456,t=2,p=1$"
@@ -47,19 +47,15 @@ def test_an_older_hash_signs_in_and_is_replaced_once(app, monkeypatch, clinician
     db.session.execute(update(User).where(User.id == clinician.id).values(password_hash=older))
     db.session.commit()
     client = app.test_client()
+    login = portal_login if channel == "portal" else api_login
 
-    def sign_in(password):
-        if channel == "portal":
-            return client.post("/login", data={"username": "alice", "password": password}).status_code
-        return client.post("/api/auth/login/", json={"username": "alice", "password": password}).status_code
-
-    assert sign_in("not-the-password") in (422, 400)
+    assert login(client, "alice", "not-the-password").status_code in (422, 400)
     assert stored_hash(clinician.id) == older                  # a failed sign-in upgrades nothing
-    assert sign_in("old-but-good-1") in (302, 200)
+    assert login(client, "alice", "old-but-good-1").status_code in (302, 200)
     assert stored_hash(clinician.id).startswith(OWASP)
     if channel == "portal":                                     # not a password change: the session goes on
         assert client.get("/").status_code == 200
-    assert sign_in("old-but-good-1") in (302, 200)
+    assert login(client, "alice", "old-but-good-1").status_code in (302, 200)
     [event] = rehash_events(clinician.id)                       # once, by the user, through that channel
     assert (event.action, event.actor_id, event.channel) == ("update", clinician.id, channel)
 
@@ -76,19 +72,18 @@ def test_the_list_holds_the_10000_most_common_passwords():
 def test_common_passwords_are_refused_on_every_channel(app, runner, clinician, superuser, monkeypatch, common):
     too_common = "This password is too common."
     api = app.test_client()
-    access = api.post("/api/auth/login/", json={"username": "alice", "password": factories.PASSWORD}).json["access"]
+    access = api_login(api, "alice").json["access"]
     change = api.post("/api/auth/password/change/", headers={"Authorization": f"Bearer {access}"}, json={
         "old_password": factories.PASSWORD, "new_password1": common, "new_password2": common})
     assert change.status_code == 400 and change.json == {"new_password2": [too_common]}
     monkeypatch.setitem(app.config, "HEALTHPAL_OPEN_REGISTRATION", True)
     joined = api.post("/api/auth/registration/", json={"username": "erin", "password1": common, "password2": common})
     assert joined.status_code == 400 and joined.json == {"password2": [too_common]}
-    portal = app.test_client()
-    portal.post("/login", data={"username": "alice", "password": factories.PASSWORD})
+    portal = sign_in(app.test_client(), "alice")
     page = portal.post("/account", data={"old_password": factories.PASSWORD, "new_password1": common,
                                          "new_password2": common})
     assert page.status_code == 422 and too_common in page.get_data(as_text=True)
-    admin = admin_sign_in(app.test_client(), superuser)
+    admin = sign_in(app.test_client(), superuser.username)
     created = admin.post("/admin/user/new/", data={"username": "carol", "password": common, "is_active": "y"})
     assert created.status_code == 200 and too_common in created.get_data(as_text=True)
     reset = admin.post(f"/admin/user/password/?id={clinician.id}", data={"password": common})

@@ -5,8 +5,7 @@ import pytest
 from healthpal.extensions import db
 from healthpal.models import Patient
 from tests import factories
-from tests.admin.conftest import sign_in as admin_sign_in
-from tests.admin.conftest import snapshot
+from tests.toolkit import portal_login, snapshot
 
 OFF_SITE = [
     "http:evil.com", "https:evil.com", "http:/evil.com", "https:///evil.com", "http://evil.com/",
@@ -19,7 +18,7 @@ OFF_SITE = [
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_signing_in_never_follows_next_off_the_site(client, clinician, target):
-    response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD, "next": target})
+    response = portal_login(client, "alice", data={"next": target})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     again = client.get("/login", query_string={"next": target})         # already signed in
     assert again.status_code == 302 and again.headers["Location"] == "/"
@@ -29,11 +28,6 @@ def test_signing_in_never_follows_next_off_the_site(client, clinician, target):
 def test_the_sign_in_page_does_not_carry_next_off_the_site(client, target):
     page = client.get("/login", query_string={"next": target}).get_data(as_text=True)
     assert "evil.com" not in page
-
-
-@pytest.fixture
-def admin(app, superuser):
-    return admin_sign_in(app.test_client(), superuser)
 
 
 @pytest.mark.parametrize("target", OFF_SITE)

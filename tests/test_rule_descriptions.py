@@ -10,8 +10,6 @@ import yaml
 from healthpal.domain import rules
 from healthpal.models import Patient
 from tests import factories
-from tests.admin.conftest import sign_in as admin_sign_in
-from tests.web.conftest import sign_in as portal_sign_in
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parent.parent / "healthpal/api/openapi.yaml").read_text())
 
@@ -82,8 +80,8 @@ def shows(response, text: str) -> bool:
     return text in html.unescape(response.get_data(as_text=True))
 
 
-def test_portal_forms_show_the_rules_hints(app, clinician):
-    client = portal_sign_in(app.test_client(), clinician.username)
+def test_portal_forms_show_the_rules_hints(alice, clinician):
+    client = alice
     patient = factories.make_patient(clinician)
     assert shows(client.get("/account"), rules.HINTS["password"])
     new_patient = client.get("/patients/new")
@@ -96,8 +94,8 @@ def test_portal_forms_show_the_rules_hints(app, clinician):
     assert all(shows(listing, label) for label in rules.GENDERS.values())
 
 
-def test_admin_forms_show_the_rules_hints(app, superuser):
-    client = admin_sign_in(app.test_client(), superuser)
+def test_admin_forms_show_the_rules_hints(admin):
+    client = admin
     new_user = client.get("/admin/user/new/")
     assert shows(new_user, rules.HINTS["password"]) and shows(new_user, rules.HINTS["username"])
     new_patient = client.get("/admin/patient/new/")

@@ -12,7 +12,7 @@ from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, QARound, User
 from tests import factories
 from tests.api.support import Api
-from tests.helpers import count, errors_of
+from tests.toolkit import count, errors_of
 
 
 def violation(*rows) -> IntegrityError:

@@ -1,5 +1,4 @@
 """Who gets into the admin panel: superusers only, on every admin URL."""
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -7,8 +6,7 @@ import pytest
 from healthpal.domain import audit, users
 from healthpal.extensions import db
 from tests import factories
-from tests.admin.conftest import sign_in, snapshot
-from tests.conftest import make_app
+from tests.toolkit import csrf_token, sign_in, snapshot
 
 VIEWS = ("user", "patient", "assessment", "audit")
 LOOKUPS = {"user": "username", "patient": "clinician", "assessment": "patient", "audit": "actor"}
@@ -77,9 +75,9 @@ def test_the_matrix_covers_every_admin_url(app):
 
 
 @pytest.mark.parametrize(("method", "url", "data"), MATRIX, ids=[f"{m} {u}" for m, u, _ in MATRIX])
-def test_a_clinician_gets_403_everywhere_and_changes_nothing(as_clinician, records, method, url, data):
+def test_a_clinician_gets_403_everywhere_and_changes_nothing(alice, records, method, url, data):
     before = snapshot()
-    response = call(as_clinician, method, url, data, records)
+    response = call(alice, method, url, data, records)
     assert response.status_code == 403
     assert snapshot() == before
 
@@ -116,21 +114,12 @@ def test_the_ajax_lookups_find_clinicians_and_patients(admin, clinician):
 
 
 def test_a_deactivated_superuser_is_shut_out(app, superuser):
-    client = sign_in(app.test_client(), superuser)
+    client = sign_in(app.test_client(), superuser.username)
     assert client.get("/admin/").status_code == 200
     users.deactivate(actor=None, via="cli", user_id=superuser.id)
     response = client.get("/admin/")
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/login"
-
-
-@pytest.fixture
-def csrf_app(test_config):
-    """An app with CSRF protection on, as in production (the shared test app has it off)."""
-    app = make_app({**test_config, "WTF_CSRF_ENABLED": True})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.mark.parametrize(("url", "data"), [
@@ -141,7 +130,7 @@ def csrf_app(test_config):
 ])
 def test_an_admin_post_without_a_csrf_token_is_refused(csrf_app, superuser, clinician, url, data):
     """With CSRF protection on (as in production), a forged admin form post changes nothing."""
-    client = sign_in(csrf_app.test_client(), superuser)
+    client = sign_in(csrf_app.test_client(), superuser.username)
     form = client.get(f"/admin/user/edit/?id={clinician.id}")
     assert 'name="csrf_token"' in form.get_data(as_text=True)
     before = snapshot()
@@ -151,16 +140,13 @@ def test_an_admin_post_without_a_csrf_token_is_refused(csrf_app, superuser, clin
 
 
 def test_admin_posts_with_the_csrf_token_go_through(csrf_app, superuser, clinician):
-    client = sign_in(csrf_app.test_client(), superuser)
-
-    def token(url):
-        return re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
-
+    client = sign_in(csrf_app.test_client(), superuser.username)
     url = f"/admin/user/password/?id={clinician.id}"
-    response = client.post(url, data={"password": "a-brand-new-secret", "csrf_token": token(url)})
+    response = client.post(url, data={"password": "a-brand-new-secret", "csrf_token": csrf_token(client.get(url))})
     assert response.status_code == 302
     db.session.expire_all()                      # the other app wrote it through its own session
     assert users.authenticate("alice", "a-brand-new-secret") is not None
-    response = client.post("/admin/user/delete/", data={"id": clinician.id, "csrf_token": token("/admin/user/")})
+    token = csrf_token(client.get("/admin/user/"))
+    response = client.post("/admin/user/delete/", data={"id": clinician.id, "csrf_token": token})
     assert response.status_code == 302
     assert users.by_username("alice") is None

@@ -7,7 +7,8 @@ from healthpal.domain import assessments, audit, clock
 from healthpal.extensions import db
 from healthpal.models import Assessment
 from tests import factories
-from tests.admin.conftest import field_errors, flashes, snapshot
+from tests.admin.conftest import field_errors, flashes
+from tests.toolkit import snapshot
 
 ROUNDS = [("How do you feel?", "Fine"), ("¿Dormiste bien?", "Sí — ocho horas"), ("Any pain?", "No")]
 

@@ -7,7 +7,7 @@ import pytest
 from healthpal.domain import audit, channels, patients, users
 from healthpal.models import AuditEvent
 from tests import factories
-from tests.admin.conftest import rows, snapshot
+from tests.toolkit import count, snapshot
 
 
 def shown_ids(admin, query="") -> list[int]:
@@ -94,7 +94,7 @@ def test_the_audit_log_exports_as_csv(admin, history):
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert text.splitlines()[0] == "\ufeffId,Time (UTC),Actor,Action,Entity,Entity id,Patient id,Channel,Changes"
-    assert len(text.splitlines()) == 1 + rows(AuditEvent) - 1   # the export's own event comes after it
+    assert len(text.splitlines()) == 1 + count(AuditEvent) - 1   # the export's own event comes after it
 
 
 def test_each_event_shows_the_actors_id_and_current_username_beside_the_name_at_the_time(admin, clinician):

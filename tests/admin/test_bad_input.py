@@ -8,7 +8,7 @@ import pytest
 from healthpal.extensions import db
 from healthpal.models import User
 from tests import factories
-from tests.admin.conftest import snapshot
+from tests.toolkit import snapshot
 
 
 def message(response) -> str:

@@ -1,7 +1,6 @@
 """Admin edit forms carry the record's version (a hidden field the domain checks): saving over a newer
 version changes nothing, says who saved it and when, shows each differing field's saved value, and
 saving again applies the admin's values."""
-import re
 
 import pytest
 
@@ -12,12 +11,7 @@ from tests import factories
 from tests.admin.conftest import field_errors, flashes
 from tests.admin.test_assessments import assessment_form
 from tests.admin.test_patients import patient_form
-
-
-def version_in(response) -> str:
-    match = re.search(r'name="version" type="hidden" value="(\d+)"', response.get_data(as_text=True))
-    assert match, "the form carries no version"
-    return match.group(1)
+from tests.toolkit import version_in
 
 
 @pytest.fixture

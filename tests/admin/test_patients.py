@@ -5,7 +5,8 @@ from healthpal.domain import audit, patients, users
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient
 from tests import factories
-from tests.admin.conftest import field_errors, flashes, rows, snapshot
+from tests.admin.conftest import field_errors, flashes
+from tests.toolkit import count, snapshot
 
 BAD_NAME = ("Full name may contain only Latin letters (accents allowed), with words joined by a single space, "
             "apostrophe or hyphen, and must start and end with a letter.")
@@ -190,7 +191,7 @@ def test_delete_a_patient_with_their_assessments(admin, clinician):
     patient_id = patient.id
     response = admin.post("/admin/patient/delete/", data={"id": patient_id})
     assert response.status_code == 302
-    assert rows(Patient) == rows(Assessment) == 0
+    assert count(Patient) == count(Assessment) == 0
     deleted = [(e.entity_type, e.entity_id, e.channel) for e in audit.events_for(patient_id=patient_id)
                if e.action == "delete"]
     assert sorted(deleted) == [("assessment", first, "admin"), ("assessment", second, "admin"),
@@ -201,6 +202,6 @@ def test_delete_several_patients_from_the_list(admin, clinician):
     ids = [factories.make_patient(clinician).id for _ in range(2)]
     response = admin.post("/admin/patient/action/", data={"action": "delete", "rowid": ids})
     assert response.status_code == 302
-    assert rows(Patient) == 0
+    assert count(Patient) == 0
     assert [(e.action, e.channel) for e in audit.events_for(entity_type="patient") if e.action == "delete"] == [
         ("delete", "admin"), ("delete", "admin")]

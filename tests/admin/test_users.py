@@ -8,8 +8,8 @@ from healthpal.domain import audit, channels, passwords, users
 from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import db
 from tests import factories
-from tests.admin.conftest import field_errors, flashes, sign_in, snapshot
-from tests.helpers import sessions_of
+from tests.admin.conftest import field_errors, flashes
+from tests.toolkit import sessions_of, sign_in, snapshot
 
 NEW_USER = {"username": "carol", "email": "carol@example.org", "first_name": "Carol", "last_name": "Cruz",
             "is_active": "y", "password": "a-long-fresh-secret"}
@@ -94,7 +94,7 @@ def test_a_refused_edit_shows_why_and_changes_nothing(admin, clinician, other_cl
 
 
 def test_deactivating_ends_the_users_sessions_and_tokens(app, admin, clinician):
-    alice = sign_in(app.test_client(), clinician)
+    alice = sign_in(app.test_client(), clinician.username)
     assert alice.get("/admin/").status_code == 403     # signed in (not a superuser)
     response = admin.post(f"/admin/user/edit/?id={clinician.id}", data=user_form(clinician, is_active=None))
     assert response.status_code == 302
@@ -109,7 +109,7 @@ def test_deactivating_ends_the_users_sessions_and_tokens(app, admin, clinician):
 
 
 def test_deactivate_several_users_from_the_list(app, admin, clinician, other_clinician):
-    bob = sign_in(app.test_client(), other_clinician)
+    bob = sign_in(app.test_client(), other_clinician.username)
     response = admin.post("/admin/user/action/", data={"action": "deactivate",
                                                        "rowid": [clinician.id, other_clinician.id]})
     assert response.status_code == 302
@@ -121,7 +121,7 @@ def test_deactivate_several_users_from_the_list(app, admin, clinician, other_cli
 
 
 def test_reset_a_password(app, admin, clinician):
-    alice = sign_in(app.test_client(), clinician)
+    alice = sign_in(app.test_client(), clinician.username)
     page = admin.get(f"/admin/user/password/?id={clinician.id}")
     assert page.status_code == 200
     assert "Reset the password of alice" in page.get_data(as_text=True)

@@ -1,8 +1,6 @@
-"""Fixtures for the API tests: an authenticated JSON client and a SQL statement counter."""
+"""Fixtures for the API tests: JSON clients, signed in or not."""
 import pytest
-from sqlalchemy import event
 
-from healthpal.extensions import db
 from tests.api.support import Api
 
 
@@ -21,16 +19,3 @@ def other_api(client, other_clinician):
 @pytest.fixture
 def anonymous(client):
     return Api(client)
-
-
-@pytest.fixture
-def statements():
-    """Every SQL statement sent to the database while the test runs (cleared by the test at will)."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _parameters, _context, _executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)

@@ -4,6 +4,7 @@ import pytest
 from healthpal.domain import audit, users
 from tests import factories
 from tests.api.support import Api, Http
+from tests.toolkit import api_login
 
 CHANGE = "/api/auth/password/change/"
 
@@ -101,23 +102,22 @@ GUESS = {"old_password": "a-guess-at-it", "new_password1": "a-brand-new-secret",
 def test_guessing_the_current_password_is_throttled_like_sign_in(live_server, clinician, other_clinician):
     """Over HTTP: 5 wrong old passwords, then even the right one gets 429, and so does signing in."""
     http = Http(live_server)
-    token = http.open("/api/auth/login/", "POST", json={"username": "alice", "password": factories.PASSWORD}).json
+    token = api_login(http, "alice").json
     bearer = {"Authorization": f"Bearer {token['access']}"}
     assert [http.open(CHANGE, "POST", headers=bearer, json=GUESS).status_code for _ in range(5)] == [400] * 5
     right = http.open(CHANGE, "POST", headers=bearer, json={**GUESS, "old_password": factories.PASSWORD})
     assert right.status_code == 429 and 0 < int(right.headers["Retry-After"]) <= 901
     assert right.json["detail"].startswith("Too many failed login attempts.")
     assert users.authenticate("alice", factories.PASSWORD) is not None          # not changed
-    login = http.open("/api/auth/login/", "POST", json={"username": "alice", "password": factories.PASSWORD})
+    login = api_login(http, "alice")
     assert login.status_code == 429
-    assert http.open("/api/auth/login/", "POST", json={"username": "bob", "password": factories.PASSWORD}
-                     ).status_code == 200                                       # another user is not affected
+    assert api_login(http, "bob").status_code == 200                         # another user is not affected
 
 
 def test_wrong_current_passwords_count_against_the_address_too(api, app, monkeypatch, other_clinician):
     monkeypatch.setitem(app.config, "HEALTHPAL_LOGIN_FAILURES_PER_ADDRESS", 3)
     assert [api.post(CHANGE, json=GUESS).status_code for _ in range(3)] == [400] * 3
-    bob = api.client.post("/api/auth/login/", json={"username": "bob", "password": factories.PASSWORD})
+    bob = api_login(api.client, "bob")
     assert bob.status_code == 429
 
 

@@ -2,10 +2,10 @@
 import pytest
 
 from healthpal.domain import audit
-from healthpal.extensions import db
 from healthpal.models import Assessment, QARound
 from tests import factories
 from tests.api.support import assessment_data
+from tests.toolkit import count
 
 KEYS = ["id", "qna_rounds", "type", "date", "score", "patient", "created_at", "updated_at"]
 
@@ -18,10 +18,6 @@ def patient(api):
 def events(assessment_id):
     return [(e.action, e.actor_id, e.channel, e.changes)
             for e in audit.events_for(entity_type="assessment", entity_id=assessment_id)]
-
-
-def counts():
-    return db.session.query(Assessment).count(), db.session.query(QARound).count()
 
 
 def test_create_returns_the_resource_and_is_audited(api, patient):
@@ -70,7 +66,7 @@ def test_invalid_fields_are_400_keyed_by_field_and_nothing_is_saved(api, patient
     response = api.post("/api/assessments/", json=assessment_data(patient.id, **{field: value}))
     assert response.status_code == 400
     assert list(response.json) == [field]
-    assert counts() == (0, 0)
+    assert (count(Assessment), count(QARound)) == (0, 0)
 
 
 def test_round_errors_are_aligned_with_the_input(api, patient):
@@ -98,7 +94,7 @@ def test_patient_date_and_type_are_unique_together(api, patient):
     again = api.post("/api/assessments/", json=assessment_data(patient.id, score=1))
     assert again.status_code == 400
     assert list(again.json) == ["non_field_errors"]
-    assert counts() == (1, 1)
+    assert (count(Assessment), count(QARound)) == (1, 1)
 
 
 def test_get_one_is_audited_as_a_read(api, patient):
@@ -115,7 +111,7 @@ def test_put_replaces_rounds_and_keeps_the_date_when_not_sent(api, patient):
     assert response.status_code == 200
     assert (response.json["date"], response.json["score"]) == ("2024-03-03", 10)
     assert response.json["qna_rounds"] == [{"question": "New?", "answer": "Yes"}]
-    assert counts() == (1, 1)
+    assert (count(Assessment), count(QARound)) == (1, 1)
     action, actor, channel, changes = events(assessment.id)[-1]
     assert (action, actor, channel) == ("update", api.user_id, "api")
     assert set(changes) == {"score", "qna_rounds"}
@@ -156,7 +152,7 @@ def test_delete_removes_the_assessment_and_its_rounds(api, patient):
     assessment_id = factories.make_assessment(patient).id
     response = api.delete(f"/api/assessments/{assessment_id}/")
     assert response.status_code == 204
-    assert counts() == (0, 0)
+    assert (count(Assessment), count(QARound)) == (0, 0)
     assert events(assessment_id)[-1][:3] == ("delete", api.user_id, "api")
 
 

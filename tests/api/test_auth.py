@@ -5,18 +5,15 @@ import pytest
 from healthpal.domain import audit, users
 from tests import factories
 from tests.api.support import Api
+from tests.toolkit import api_login
 
 LOGIN = "/api/auth/login/"
 BAD_CREDENTIALS = {"non_field_errors": [users.BAD_CREDENTIALS]}
 TOKEN_NOT_VALID = {"detail": "Given token not valid for any token type", "code": "token_not_valid"}
 
 
-def login(anonymous, username="alice", password=factories.PASSWORD, **kwargs):
-    return anonymous.post(LOGIN, json={"username": username, "password": password}, **kwargs)
-
-
 def test_login_returns_tokens_and_the_user(anonymous, clinician):
-    response = login(anonymous)
+    response = api_login(anonymous.client, "alice")
     assert response.status_code == 200
     assert list(response.json) == ["access", "refresh", "user"]
     assert response.json["user"] == {"pk": clinician.id, "username": "alice", "email": clinician.email,
@@ -29,22 +26,22 @@ def test_login_returns_tokens_and_the_user(anonymous, clinician):
 
 
 def test_the_login_token_opens_protected_paths(anonymous, clinician):
-    access = login(anonymous).json["access"]
+    access = api_login(anonymous.client, "alice").json["access"]
     response = anonymous.get("/api/auth/user/", headers={"Authorization": f"Bearer {access}"})
     assert response.status_code == 200
     assert response.json["username"] == "alice"
 
 
 def test_the_username_is_trimmed_but_the_password_is_not(anonymous, clinician):
-    assert login(anonymous, username="  alice ").status_code == 200
-    assert login(anonymous, password=f" {factories.PASSWORD}").json == BAD_CREDENTIALS
+    assert api_login(anonymous.client, "  alice ").status_code == 200
+    assert api_login(anonymous.client, "alice", f" {factories.PASSWORD}").json == BAD_CREDENTIALS
 
 
 def test_wrong_password_unknown_and_inactive_users_get_the_same_400(anonymous, clinician):
     factories.make_user("ivy", is_active=False)
     for username, password in (("alice", "wrong-password"), ("nobody", factories.PASSWORD),
                                ("ivy", factories.PASSWORD)):
-        response = login(anonymous, username, password)
+        response = api_login(anonymous.client, username, password)
         assert response.status_code == 400
         assert response.json == BAD_CREDENTIALS
 
@@ -61,31 +58,31 @@ def test_a_missing_login_field_is_keyed_by_that_field(anonymous, body, fields):
 def test_failed_logins_for_one_username_are_throttled(anonymous, clinician, app, monkeypatch):
     monkeypatch.setitem(app.config, "HEALTHPAL_LOGIN_FAILURES_PER_USER", 3)
     for _ in range(3):
-        assert login(anonymous, password="wrong-password").status_code == 400
-    response = login(anonymous)  # even the right password waits out the window
+        assert api_login(anonymous.client, "alice", "wrong-password").status_code == 400
+    response = api_login(anonymous.client, "alice")  # even the right password waits out the window
     assert response.status_code == 429
     assert set(response.json) == {"detail"}
     assert 1 <= int(response.headers["Retry-After"]) <= app.config["HEALTHPAL_LOGIN_WINDOW_SECONDS"] + 1
-    assert login(anonymous, username="bob", password="whatever-it-is").status_code == 400  # other names go on
+    assert api_login(anonymous.client, "bob", "whatever-it-is").status_code == 400  # other names go on
 
 
 def test_failed_logins_from_one_address_are_throttled(anonymous, clinician, app, monkeypatch):
     monkeypatch.setitem(app.config, "HEALTHPAL_LOGIN_FAILURES_PER_ADDRESS", 4)
     for n in range(4):
-        assert login(anonymous, username=f"guess{n}", password="wrong-password").status_code == 400
-    assert login(anonymous).status_code == 429
+        assert api_login(anonymous.client, f"guess{n}", "wrong-password").status_code == 400
+    assert api_login(anonymous.client, "alice").status_code == 429
     elsewhere = {"REMOTE_ADDR": "10.0.0.9"}
-    assert login(anonymous, environ_base=elsewhere).status_code == 200
+    assert api_login(anonymous.client, "alice", environ_base=elsewhere).status_code == 200
 
 
 def test_a_successful_login_clears_that_usernames_failures(anonymous, clinician, app, monkeypatch):
     monkeypatch.setitem(app.config, "HEALTHPAL_LOGIN_FAILURES_PER_USER", 3)
     for _ in range(2):
-        login(anonymous, password="wrong-password")
-    assert login(anonymous).status_code == 200
+        api_login(anonymous.client, "alice", "wrong-password")
+    assert api_login(anonymous.client, "alice").status_code == 200
     for _ in range(2):
-        assert login(anonymous, password="wrong-password").status_code == 400
-    assert login(anonymous).status_code == 200
+        assert api_login(anonymous.client, "alice", "wrong-password").status_code == 400
+    assert api_login(anonymous.client, "alice").status_code == 200
 
 
 def test_refresh_gives_a_working_access_token(api):
@@ -200,7 +197,7 @@ def test_open_registration_creates_a_signed_in_user(anonymous, open_registration
         "Authorization": f"Bearer {response.json['access']}"}).json["username"] == "newbie"
     created = audit.events_for(entity_type="user", entity_id=response.json["user"]["pk"])
     assert [(e.action, e.channel) for e in created] == [("create", "api")]
-    assert login(anonymous, "newbie", "a-long-pass").status_code == 200
+    assert api_login(anonymous.client, "newbie", "a-long-pass").status_code == 200
 
 
 def test_open_registration_validates(anonymous, open_registration, clinician):

@@ -7,7 +7,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from tests import factories
-from tests.web.conftest import audit_rows
+from tests.toolkit import audit_rows
 
 
 def fhir_bundle(response) -> Bundle:

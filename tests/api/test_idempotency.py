@@ -10,7 +10,7 @@ from healthpal.extensions import db
 from healthpal.models import Assessment, IdempotencyKey, Patient
 from tests import factories
 from tests.api.support import Api, Http, assessment_data, patient_data
-from tests.helpers import count
+from tests.toolkit import count
 
 
 def keyed(key: str) -> dict:

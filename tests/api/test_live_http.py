@@ -13,6 +13,7 @@ from healthpal.extensions import db
 from healthpal.models import Assessment, Patient
 from tests import factories
 from tests.api.support import Api, Http, assessment_data, patient_data
+from tests.toolkit import api_login, raising
 
 TOKEN_NOT_VALID = {"detail": "Given token not valid for any token type", "code": "token_not_valid"}
 
@@ -28,7 +29,7 @@ def anonymous_http(live_server):
 
 
 def test_every_auth_endpoint_over_http(anonymous_http, clinician, app, monkeypatch):
-    signed_in = anonymous_http.post("/api/auth/login/", json={"username": "alice", "password": factories.PASSWORD})
+    signed_in = api_login(anonymous_http.client, "alice")
     assert signed_in.status_code == 200
     pair = signed_in.json
     bearer = {"Authorization": f"Bearer {pair['access']}"}
@@ -138,17 +139,14 @@ def test_the_document_and_swagger_ui_over_http(anonymous_http):
 def test_throttled_logins_are_429_over_http(anonymous_http, clinician, app, monkeypatch):
     monkeypatch.setitem(app.config, "HEALTHPAL_LOGIN_FAILURES_PER_USER", 2)
     for _ in range(2):
-        anonymous_http.post("/api/auth/login/", json={"username": "alice", "password": "wrong-password"})
-    response = anonymous_http.post("/api/auth/login/", json={"username": "alice", "password": factories.PASSWORD})
+        api_login(anonymous_http.client, "alice", "wrong-password")
+    response = api_login(anonymous_http.client, "alice")
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1
 
 
 def test_an_unexpected_failure_is_a_json_500_over_http(http, monkeypatch):
-    def explode(**_):
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(patient_domain, "search", explode)
+    monkeypatch.setattr(patient_domain, "search", raising(RuntimeError("boom")))
     response = http.get("/api/patients/")
     assert response.status_code == 500
     assert list(response.json) == ["detail", "request_id"]

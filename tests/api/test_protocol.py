@@ -4,6 +4,7 @@ import pytest
 from healthpal.api import errors
 from tests import factories
 from tests.api.support import Api, patient_data
+from tests.toolkit import raising
 
 PROTECTED = [
     ("GET", "/api/auth/user/"), ("PUT", "/api/auth/user/"), ("PATCH", "/api/auth/user/"),
@@ -180,10 +181,7 @@ def test_responses_are_utf8_json_without_escaped_non_ascii(api):
 def test_an_unexpected_failure_is_a_json_500_without_a_trace(api, monkeypatch):
     from healthpal.domain import patients
 
-    def explode(**_):
-        raise RuntimeError("secret internals")
-
-    monkeypatch.setattr(patients, "search", explode)
+    monkeypatch.setattr(patients, "search", raising(RuntimeError("secret internals")))
     response = api.get("/api/patients/")
     assert response.status_code == 500
     assert list(response.json) == ["detail", "request_id"]

@@ -2,11 +2,12 @@
 size (a full page adds one count, a page that is not full tells its total without it), a detail
 read three (auth, one fetch with its rounds, the audit insert).
 
-Counted with a `before_cursor_execute` listener: every statement the app sends (BEGIN and COMMIT
-are not cursor executions, so nothing is filtered out)."""
+Counted with `tests.toolkit.sql_statements`: every statement the app sends (BEGIN and COMMIT are not
+cursor executions, so nothing is filtered out)."""
 import pytest
 
 from tests import factories
+from tests.toolkit import get_with_sql, sql_statements
 
 
 @pytest.fixture
@@ -18,52 +19,45 @@ def records(api):
     return patients, assessments
 
 
-def count(api, statements, url):
-    statements.clear()
-    response = api.get(url)
-    assert response.status_code == 200, response.json
-    return len(statements), response
-
-
-def test_authentication_is_one_query(api, statements):
-    n, _ = count(api, statements, "/api/auth/user/")
-    assert n == 1, statements
+def test_authentication_is_one_query(api):
+    _, statements = get_with_sql(api, "/api/auth/user/")
+    assert len(statements) == 1, statements
 
 
 @pytest.mark.parametrize("url", ["/api/patients/", "/api/patients/?search=pat&gender=f&ordering=-birthdate",
                                  "/api/assessments/", "/api/assessments/?type=Cognitive+test&ordering=-score"])
-def test_a_list_costs_the_same_few_queries_for_1_or_100_rows(api, statements, records, url):
+def test_a_list_costs_the_same_few_queries_for_1_or_100_rows(api, records, url):
     glue = "&" if "?" in url else "?"
-    small, one = count(api, statements, f"{url}{glue}page_size=1")
-    large, many = count(api, statements, f"{url}{glue}page_size=100")
+    one, small = get_with_sql(api, f"{url}{glue}page_size=1")
+    many, large = get_with_sql(api, f"{url}{glue}page_size=100")
     assert len(one.json["results"]) == 1 and len(many.json["results"]) > 25
-    assert large + 1 == small <= 4, statements     # page_size=1 is full, so it also counts
+    assert len(large) + 1 == len(small) <= 4, small     # page_size=1 is full, so it also counts
 
 
-def test_the_second_page_costs_the_same(api, statements, records):
-    first, _ = count(api, statements, "/api/assessments/?page_size=7")
-    later, _ = count(api, statements, "/api/assessments/?page_size=7&page=3")
-    assert first == later
+def test_the_second_page_costs_the_same(api, records):
+    _, first = get_with_sql(api, "/api/assessments/?page_size=7")
+    _, later = get_with_sql(api, "/api/assessments/?page_size=7&page=3")
+    assert len(first) == len(later)
 
 
-def test_a_patient_read_is_three_queries(api, statements, records):
+def test_a_patient_read_is_three_queries(api, records):
     patient_id = records[0][0].id
-    n, response = count(api, statements, f"/api/patients/{patient_id}/")
+    response, statements = get_with_sql(api, f"/api/patients/{patient_id}/")
     assert response.json["id"] == patient_id
-    assert n == 3, statements
+    assert len(statements) == 3, statements
     assert statements[-1].lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")
 
 
-def test_an_assessment_read_is_three_queries(api, statements, records):
+def test_an_assessment_read_is_three_queries(api, records):
     assessment = records[1][0]
-    n, response = count(api, statements, f"/api/assessments/{assessment.id}/")
+    response, statements = get_with_sql(api, f"/api/assessments/{assessment.id}/")
     assert len(response.json["qna_rounds"]) == 3
-    assert n == 3, statements
+    assert len(statements) == 3, statements
 
 
 @pytest.mark.parametrize("method, url", [("POST", "/api/assessments/"), ("PATCH", "/api/assessments/{a}/"),
                                          ("POST", "/api/patients/"), ("PATCH", "/api/patients/{p}/")])
-def test_a_write_answers_with_what_it_committed_without_reading_it_back(api, statements, records, method, url):
+def test_a_write_answers_with_what_it_committed_without_reading_it_back(api, records, method, url):
     patient, assessment = records[0][0], records[1][0]
     rounds = [{"question": "Q?", "answer": "A"}]
     body = ({"patient": patient.id, "type": "Sleep review", "score": 7, "qna_rounds": rounds} if "assessments" in url
@@ -71,8 +65,8 @@ def test_a_write_answers_with_what_it_committed_without_reading_it_back(api, sta
                   "address": "ChIJx"})
     if method == "PATCH":
         body = {"score": 9} if "assessments" in url else {"phone": "5559876"}
-    statements.clear()
-    response = api.request(method, url.format(a=assessment.id, p=patient.id), json=body)
+    with sql_statements() as statements:
+        response = api.request(method, url.format(a=assessment.id, p=patient.id), json=body)
     assert response.status_code in (200, 201), response.json
     kinds = [statement.lstrip().split(None, 1)[0].upper() for statement in statements]
     assert "SELECT" not in kinds[kinds.index("INSERT" if method == "POST" else "UPDATE"):], statements

@@ -10,6 +10,7 @@ import redis
 from healthpal import create_app
 from healthpal.extensions import db, limiter
 from tests import factories
+from tests.toolkit import api_login
 
 REDIS_URI = "redis://127.0.0.1:6379/11"  # a database of its own, emptied before and after
 
@@ -50,7 +51,7 @@ def test_failed_logins_are_counted_in_redis_and_throttled(redis_app, clinician):
     client = app.test_client()
 
     def attempt(password):
-        return client.post("/api/auth/login/", json={"username": "alice", "password": password})
+        return api_login(client, "alice", password)
 
     for _ in range(3):
         assert attempt("wrong-password").status_code == 400

@@ -11,6 +11,7 @@ from healthpal import config
 from healthpal.domain import channels, users
 from tests import factories
 from tests.api.support import Api
+from tests.toolkit import api_login
 
 TOKEN_NOT_VALID = {"detail": "Given token not valid for any token type", "code": "token_not_valid"}
 USER_NOT_FOUND = {"detail": "User not found", "code": "user_not_found"}
@@ -59,7 +60,7 @@ def test_a_password_change_revokes_every_earlier_token(client, clinician):
     for device in (phone, laptop):
         assert device.get("/api/auth/user/").json == TOKEN_NOT_VALID
         assert refresh(device).json == TOKEN_NOT_VALID
-    fresh = client.post("/api/auth/login/", json={"username": "alice", "password": "a-brand-new-secret"})
+    fresh = api_login(client, "alice", "a-brand-new-secret")
     assert fresh.status_code == 200
     assert client.get("/api/auth/user/", headers={"Authorization": f"Bearer {fresh.json['access']}"}).status_code == 200
 

@@ -7,9 +7,6 @@ from types import SimpleNamespace
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from healthpal import create_app
-from healthpal.extensions import db
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
@@ -51,18 +48,15 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def live(app, test_config):
+def live(app, csrf_app):
     """The portal at a free local port, with CSRF protection on as in production (same database)."""
-    live_app = create_app({**test_config, "WTF_CSRF_ENABLED": True})
-    server = make_server("127.0.0.1", 0, buffered(live_app), threaded=True, request_handler=QuietHandler)
+    server = make_server("127.0.0.1", 0, buffered(csrf_app), threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield SimpleNamespace(app=live_app, url=f"http://127.0.0.1:{server.socket.getsockname()[1]}")
+    yield SimpleNamespace(app=csrf_app, url=f"http://127.0.0.1:{server.socket.getsockname()[1]}")
     server.shutdown()
     server.server_close()
     thread.join()
-    with live_app.app_context():
-        db.engine.dispose()
 
 
 def is_problem(message) -> bool:

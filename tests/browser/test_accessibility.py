@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from healthpal.domain import clock, patients
 from tests import factories
-from tests.browser.test_journeys import sign_in
+from tests.toolkit import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def test_sign_in_page_has_no_serious_violation(page):
 
 
 def test_every_portal_page_has_no_serious_violation(page, clinician, records):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     found = {}
     for name, url in portal_pages(records).items():
         page.goto(url)
@@ -70,7 +70,7 @@ def test_every_portal_page_has_no_serious_violation(page, clinician, records):
 
 
 def test_forms_showing_errors_have_no_serious_violation(page, clinician, records):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto("/patients/new")
     page.get_by_role("button", name="Add patient").click()
     expect(page.get_by_role("alert")).to_be_visible()
@@ -95,7 +95,7 @@ def test_focus_stays_visible_on_every_stop(page, clinician, records, which):
     if which == "sign in":
         page.goto("/login")
     else:
-        sign_in(page)
+        browser_sign_in(page, "alice")
         page.goto(portal_pages(records).get(which, "/"))
     invisible = []
     for _ in range(25):
@@ -123,7 +123,7 @@ def tab_to(page, name: str, limit: int = 60) -> None:
 
 
 def test_a_patient_and_an_assessment_added_with_the_keyboard_alone(page, clinician):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     keys = page.keyboard
     tab_to(page, "Add patient")
     keys.press("Enter")
@@ -174,7 +174,7 @@ def test_a_patient_and_an_assessment_added_with_the_keyboard_alone(page, clinici
 
 
 def test_charts_keep_their_table_equivalents(page, clinician, records):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto(f"/patients/{records['patient']}")
     chart = page.locator("svg").first
     expect(chart).to_be_visible()
@@ -196,7 +196,7 @@ ADMIN_FILTERS = ("/admin/audit/?flt0_actor_username_equals=alice&flt1_action_equ
 @pytest.mark.parametrize("url", ["/admin/patient/?flt0_gender_equals=f&flt1_clinician_username_is=alice",
                                  ADMIN_FILTERS])
 def test_admin_list_filters_fit_a_phone_without_scrolling_the_page(page, superuser, clinician, url):
-    sign_in(page, superuser.username)
+    browser_sign_in(page, superuser.username)
     page.goto(url)
     expect(page.locator("table.filters")).to_be_visible()
     width = page.evaluate("() => document.documentElement.clientWidth")

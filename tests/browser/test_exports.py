@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from healthpal.domain import clock
 from tests import factories
-from tests.browser.test_journeys import sign_in
+from tests.toolkit import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def test_the_patient_summary_prints_with_clinic_date_history_and_charts(page, cl
     for n in range(45):   # enough rows for the table to run over several sheets
         factories.make_assessment(patient, type="Mood check", date=f"20{10 + n // 12}-{n % 12 + 1:02d}-15",
                                   score=40 + n)
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto(f"/patients/{patient.id}")
     page.get_by_role("button", name="Print").click()
     expect(page.get_by_role("heading", name="Zoë Müller")).to_be_visible()
@@ -54,7 +54,7 @@ def test_an_assessment_prints_with_every_round(page, clinician, clinic):
     rounds = [{"question": f"Question {n}: how was it this month?", "answer": f"Answer {n}. " + "Quite well. " * 25}
               for n in range(1, 31)]
     assessment = factories.make_assessment(patient, type="Memory screen", score=77, qna_rounds=rounds)
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto(f"/assessments/{assessment.id}")
     page.get_by_role("button", name="Print").click()
     expect(page.get_by_role("heading", name="Memory screen")).to_be_visible()
@@ -71,7 +71,7 @@ def test_repeat_an_assessment_and_reuse_the_last_questions_of_a_type(page, clini
     patient = factories.make_patient(clinician, full_name="Zoë Müller")
     assessment = factories.make_assessment(patient, type="Mood check", date="2024-01-10", score=40, qna_rounds=[
         {"question": "Sleep?", "answer": "Badly"}, {"question": "Appetite?", "answer": "Good"}])
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto(f"/assessments/{assessment.id}")
     page.get_by_role("button", name="Repeat this assessment").click()
     questions, answers = page.get_by_label("Question", exact=True), page.get_by_label("Answer", exact=True)
@@ -104,7 +104,7 @@ def test_compare_two_sittings_side_by_side_or_stacked_on_a_phone(page, clinician
         {"question": "Sleep?", "answer": "Well"}, {"question": "Any pain?", "answer": "No"}])
     factories.make_assessment(patient, type="Mood check", date="2024-02-10", score=48, qna_rounds=[
         {"question": "Sleep?", "answer": "Badly"}, {"question": "Mood today?", "answer": "Low"}])
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto(f"/patients/{patient.id}")
     page.get_by_label("First assessment").select_option(label="Mood check, 2024-01-10 (score 60)")
     page.get_by_label("Second assessment").select_option(label="Mood check, 2024-02-10 (score 48)")

@@ -6,20 +6,13 @@ from playwright.sync_api import expect
 
 from healthpal.domain import clock
 from tests import factories
+from tests.toolkit import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, username="alice", password=factories.PASSWORD):
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()  # htmx is set up once the page has loaded
-
-
 def test_sign_in_then_manage_a_patient_and_an_assessment(page, clinician):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     expect(page.get_by_role("heading", name="Patients", exact=True)).to_be_visible()
     expect(page.get_by_text("Alice Adams", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
@@ -112,7 +105,7 @@ def test_sign_in_then_manage_a_patient_and_an_assessment(page, clinician):
 def test_back_button_returns_to_the_search(page, clinician):
     factories.make_patient(clinician, full_name="Amélie Laurent")
     factories.make_patient(clinician, full_name="Jonas Müller")
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.get_by_label("Search by name, phone or date of birth").press_sequentially("jon", delay=30)
     expect(page).to_have_url(re.compile(r"/\?q=jon$"))
     page.get_by_role("link", name="Jonas Müller").click()
@@ -123,7 +116,7 @@ def test_back_button_returns_to_the_search(page, clinician):
 
 
 def test_keyboard_user_can_skip_to_the_content(page, clinician):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     expect(page.get_by_role("heading", name="Patients", exact=True)).to_be_visible()
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from healthpal.domain import patients
-from tests.browser.test_journeys import sign_in
+from tests.toolkit import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("page", ["desktop"], indirect=True)]
 
@@ -46,7 +46,7 @@ def serve_fake_google(page) -> list[str]:
 def test_picking_a_suggestion_fills_in_the_address_and_its_place_id(page, live, clinician, monkeypatch):
     monkeypatch.setitem(live.app.config, "GOOGLE_MAPS_API_KEY", "test-maps-key")
     asked = serve_fake_google(page)
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto("/patients/new")
     search = page.get_by_label("Find the address")
     search.fill("Sydney Opera House")
@@ -72,7 +72,7 @@ def test_picking_a_suggestion_fills_in_the_address_and_its_place_id(page, live, 
 
 def test_without_a_key_the_clinician_types_the_address_and_is_told_how_to_find_a_place_id(page, clinician):
     asked = serve_fake_google(page)
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto("/patients/new")
     expect(page.get_by_label("Google Place ID")).to_be_visible()
     expect(page.get_by_label("Find the address")).to_have_count(0)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.test_journeys import sign_in
+from tests.toolkit import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_swagger_ui_renders_the_api_under_its_policy(page):
 def test_the_admin_works_under_its_policy(page, superuser, clinician):
     patient = factories.make_patient(clinician)
     factories.make_assessment(patient)
-    sign_in(page, "root")
+    browser_sign_in(page, "root")
     page.goto("/admin/assessment/")
     page.get_by_role("link", name="Add Filter").click()
     page.get_by_role("link", name="Type", exact=True).first.click()

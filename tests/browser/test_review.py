@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.browser.test_journeys import sign_in
+from tests.toolkit import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def names(page) -> list[str]:
 def test_the_list_can_be_sorted_at_every_screen_size(page, clinician):
     factories.make_patient(clinician, full_name="Ann Able", birthdate="1950-01-01")
     factories.make_patient(clinician, full_name="Ben Bold", birthdate="2000-01-01")
-    sign_in(page)
+    browser_sign_in(page, "alice")
     rows = page.locator("table.patients tbody tr")
     expect(rows.first).to_contain_text("Ann Able")
     phone = page.viewport_size["width"] < 641
@@ -36,7 +36,7 @@ def test_the_list_can_be_sorted_at_every_screen_size(page, clinician):
 
 
 def test_a_session_that_ended_mid_search_says_so_on_the_sign_in_page(page, clinician):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.wait_for_load_state("networkidle")
     page.context.clear_cookies()  # the session timed out
     page.get_by_label("Search by name, phone or date of birth").press_sequentially("ab", delay=30)
@@ -45,7 +45,7 @@ def test_a_session_that_ended_mid_search_says_so_on_the_sign_in_page(page, clini
 
 
 def test_save_sits_beside_cancel(page, clinician):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     page.goto("/patients/new")
     save = page.get_by_role("button", name="Add patient").bounding_box()
     cancel = page.get_by_role("button", name="Cancel").bounding_box()

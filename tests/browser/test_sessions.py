@@ -2,7 +2,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_journeys import sign_in
+from tests.toolkit import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -11,8 +11,8 @@ def test_account_page_lists_sessions_and_signs_out_another_one(page, browser, li
     other = browser.new_context(base_url=live.url, user_agent="Mozilla/5.0 (Other laptop) Firefox/140.0")
     laptop = other.new_page()
     try:
-        sign_in(laptop)
-        sign_in(page)
+        browser_sign_in(laptop, "alice")
+        browser_sign_in(page, "alice")
         page.goto("/account")
         sessions = page.get_by_role("table")
         expect(sessions.get_by_role("row")).to_have_count(3)                  # the header, two browsers
@@ -29,7 +29,7 @@ def test_account_page_lists_sessions_and_signs_out_another_one(page, browser, li
 
 
 def test_a_cookie_copied_before_sign_out_is_refused_after_it(page, browser, live, clinician):
-    sign_in(page)
+    browser_sign_in(page, "alice")
     [copied] = [cookie for cookie in page.context.cookies() if cookie["name"] == "session"]
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
@@ -43,5 +43,5 @@ def test_a_cookie_copied_before_sign_out_is_refused_after_it(page, browser, live
         expect(stolen.get_by_role("button", name="Sign in")).to_be_visible()
     finally:
         thief.close()
-    sign_in(page)                                                              # the account itself signs in again
+    browser_sign_in(page, "alice")                             # the account itself signs in again
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

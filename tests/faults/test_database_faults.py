@@ -17,7 +17,7 @@ from healthpal.models import AuditEvent, Patient
 from tests import factories
 from tests.api.support import Api
 from tests.faults.conftest import FAST_TIMEOUTS
-from tests.web.conftest import sign_in
+from tests.toolkit import sign_in
 
 pytestmark = pytest.mark.postgres
 PORTAL_UNAVAILABLE = "Healthpal can't reach its database right now."

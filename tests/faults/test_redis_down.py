@@ -10,6 +10,7 @@ import redis
 from healthpal.domain import throttle
 from tests import factories
 from tests.faults.conftest import closed_port
+from tests.toolkit import api_login, portal_login
 
 
 class RedisServer:
@@ -60,10 +61,10 @@ def test_sign_in_works_while_redis_is_down_and_counts_in_redis_again_when_it_is_
     api, portal = app.test_client(), app.test_client()
 
     def api_sign_in(password):
-        return api.post("/api/auth/login/", json={"username": "alice", "password": password}).status_code
+        return api_login(api, "alice", password).status_code
 
     def portal_sign_in(password):
-        return portal.post("/login", data={"username": "alice", "password": password}).status_code
+        return portal_login(portal, "alice", password).status_code
 
     assert api_sign_in("wrong-password") == 400
     assert any("login-user" in key for key in redis_server.stored_keys())

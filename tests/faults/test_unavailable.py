@@ -6,9 +6,9 @@ import pytest
 
 from healthpal.errors import UNAVAILABLE
 from tests import factories
-from tests.admin.conftest import sign_in
 from tests.api.support import Api
 from tests.faults.conftest import closed_port
+from tests.toolkit import sign_in
 
 SECRET = "s3cret-database-password"
 
@@ -28,7 +28,7 @@ def test_api_portal_and_admin_answer_503(app, unreachable_app, clinician, superu
     assert int(answer.headers["Retry-After"]) > 0
     for user, path in ((clinician, "/"), (superuser, "/admin/patient/")):
         cookie = app.config["SESSION_COOKIE_NAME"]
-        signed_in = sign_in(app.test_client(), user)        # signed in before the database went
+        signed_in = sign_in(app.test_client(), user.username)        # signed in before the database went
         client = unreachable_app.test_client()
         client.set_cookie(cookie, signed_in.get_cookie(cookie).value)
         page = client.get(path)

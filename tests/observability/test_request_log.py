@@ -8,7 +8,7 @@ from healthpal.extensions import db
 from healthpal.observability import logs
 from tests.api.support import Api, patient_data
 from tests.conftest import make_app
-from tests.web.conftest import sign_in
+from tests.toolkit import raising, sign_in
 
 PATIENT_NAME = "Élodie Martin"
 FIELDS = ["time", "level", "logger", "request_id", "message", "method", "route", "status", "duration_ms",
@@ -73,10 +73,7 @@ def test_an_unexpected_error_is_a_json_line_with_the_request_id(json_app, clinic
 
 
 def test_the_portal_500_page_shows_the_request_id(json_app, clinician, monkeypatch):
-    def broken(**_):
-        raise RuntimeError("database on fire")
-
-    monkeypatch.setattr(patients, "search", broken)
+    monkeypatch.setattr(patients, "search", raising(RuntimeError("database on fire")))
     portal = sign_in(json_app.test_client(), clinician.username)
     response = portal.get("/", headers={"X-Request-ID": "7f3a9c"})
     assert response.status_code == 500

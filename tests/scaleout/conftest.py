@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from tests import factories
-from tests.helpers import scratch_postgresql
 from tests.scaleout.cluster import ROOT, Instance, Nginx, Redis
+from tests.toolkit import scratch_postgresql
 
 SECRET = "scale-out-test-secret-that-is-long-enough-0123456789"
 

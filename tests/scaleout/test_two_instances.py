@@ -2,7 +2,6 @@
 instance answers, a revoked token, an ended session, failed sign-ins and an idempotent create
 count everywhere, and stopping one instance under a stream of writes loses nothing that was
 acknowledged."""
-import re
 import threading
 import time
 from http.cookies import SimpleCookie
@@ -13,14 +12,11 @@ from sqlalchemy import text
 
 from tests import factories
 from tests.api.support import Http, patient_data
+from tests.toolkit import api_login, csrf_token, sign_in
 
 pytestmark = pytest.mark.slow
 
 BOTH = {"a", "b"}
-
-
-def login(http: Http, username: str, password: str = factories.PASSWORD):
-    return http.open("/api/auth/login/", method="POST", json={"username": username, "password": password})
 
 
 def bearer(pair: dict) -> dict:
@@ -43,7 +39,7 @@ def letters(number: int) -> str:
 def test_the_api_works_end_to_end_through_nginx(cluster):
     http = Http(cluster.nginx.base)
     username = cluster.create_user("enda")
-    signed_in = login(http, username)
+    signed_in = api_login(http, username)
     assert signed_in.status_code == 200
     auth = bearer(signed_in.json)
     answers = [signed_in]
@@ -92,7 +88,7 @@ def test_the_api_works_end_to_end_through_nginx(cluster):
 
 def test_a_token_revoked_through_one_instance_is_refused_by_the_other(cluster):
     http = Http(cluster.nginx.base)
-    pair = login(http, cluster.create_user("rhea")).json
+    pair = api_login(http, cluster.create_user("rhea")).json
     logged_out = http.open("/api/auth/logout/", method="POST", headers=bearer(pair), json={"refresh": pair["refresh"]})
     assert logged_out.status_code == 200
     refused = [http.open("/api/auth/user/", headers=bearer(pair)) for _ in range(4)]
@@ -120,25 +116,17 @@ class Browser:
                     self.cookies.pop(name, None)
         return response
 
-    def csrf_token(self, path: str) -> str:
-        return re.search(r'name="csrf_token" value="([^"]+)"', self.open(path).data.decode()).group(1)
-
-    def sign_in(self, username: str) -> None:
-        signed_in = self.open("/login", method="POST", data={
-            "csrf_token": self.csrf_token("/login"), "username": username, "password": factories.PASSWORD})
-        assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
-
 
 def test_a_portal_session_ended_on_one_instance_is_ended_on_the_other(cluster):
     browser = Browser(cluster.nginx.base)
-    browser.sign_in(cluster.create_user("sian"))
+    sign_in(browser, cluster.create_user("sian"), csrf=True)
     pages = [browser.open("/") for _ in range(4)]
     assert {page.status_code for page in pages} == {200}
     assert cluster.served_by(request_id(page) for page in pages) == BOTH
     session_before = dict(browser.cookies)
 
     changed = browser.open("/account", method="POST", data={
-        "csrf_token": browser.csrf_token("/account"), "old_password": factories.PASSWORD,
+        "csrf_token": csrf_token(browser.open("/account")), "old_password": factories.PASSWORD,
         "new_password1": "a-new-long-password-2026", "new_password2": "a-new-long-password-2026"})
     assert changed.status_code in (200, 302)
     replayed = [browser.open("/", cookies=session_before) for _ in range(4)]
@@ -149,9 +137,9 @@ def test_a_portal_session_ended_on_one_instance_is_ended_on_the_other(cluster):
 
 def test_a_cookie_copied_before_signing_out_is_refused_by_both_instances(cluster):
     browser = Browser(cluster.nginx.base)
-    browser.sign_in(cluster.create_user("tess"))
+    sign_in(browser, cluster.create_user("tess"), csrf=True)
     copied = dict(browser.cookies)
-    signed_out = browser.open("/logout", method="POST", data={"csrf_token": browser.csrf_token("/")})
+    signed_out = browser.open("/logout", method="POST", data={"csrf_token": csrf_token(browser.open("/"))})
     assert signed_out.status_code == 302
     replayed = [browser.open("/", cookies=copied) for _ in range(4)]
     assert {page.status_code for page in replayed} == {302}
@@ -162,17 +150,17 @@ def test_a_cookie_copied_before_signing_out_is_refused_by_both_instances(cluster
 def test_failed_sign_ins_are_counted_across_instances(cluster):
     http = Http(cluster.nginx.base)
     username = cluster.create_user("fern")
-    failures = [login(http, username, "not-the-password") for _ in range(5)]
+    failures = [api_login(http, username, "not-the-password") for _ in range(5)]
     assert {failure.status_code for failure in failures} == {400}
     assert cluster.served_by(request_id(failure) for failure in failures) == BOTH
-    refused = [login(http, username) for _ in range(2)]
+    refused = [api_login(http, username) for _ in range(2)]
     assert {answer.status_code for answer in refused} == {429}
     assert cluster.served_by(request_id(answer) for answer in refused) == BOTH
 
 
 def test_an_idempotent_create_is_replayed_by_either_instance(cluster):
     http = Http(cluster.nginx.base)
-    headers = {**bearer(login(http, cluster.create_user("ida")).json), "Idempotency-Key": "create-ida-1"}
+    headers = {**bearer(api_login(http, cluster.create_user("ida")).json), "Idempotency-Key": "create-ida-1"}
     body = patient_data(full_name="Ida Retry")
     first = http.open("/api/patients/", method="POST", headers=headers, json=body)
     assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
@@ -191,7 +179,7 @@ def test_stopping_an_instance_under_writes_loses_no_acknowledged_write(cluster):
     the middle. Every 201 is in the database, nginx keeps serving from b, and at most the requests
     in flight at that moment fail."""
     http = Http(cluster.nginx.base)
-    auth = bearer(login(http, cluster.create_user("will")).json)
+    auth = bearer(api_login(http, cluster.create_user("will")).json)
     writers, done = 4, threading.Event()
     outcomes, lock, counter = [], threading.Lock(), iter(range(100_000))
 

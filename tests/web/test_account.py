@@ -4,7 +4,7 @@ from markupsafe import escape
 from healthpal.domain import users
 from healthpal.extensions import db
 from tests import factories
-from tests.web.conftest import audit_rows, sign_in, token_in
+from tests.toolkit import api_login, audit_rows, csrf_token, portal_login, sign_in
 
 NEW = "a-much-better-secret"
 def signs_in_with(password: str) -> bool:
@@ -26,9 +26,7 @@ def test_account_page_shows_the_clinician_and_a_labelled_password_form(alice):
 
 def test_changing_the_password_keeps_this_browser_signed_in_and_ends_other_sessions(app, alice, clinician):
     elsewhere = sign_in(app.test_client(), "alice")
-    api_login = app.test_client().post("/api/auth/login/", json={"username": "alice",
-                                                                  "password": factories.PASSWORD})
-    access = api_login.get_json()["access"]
+    access = api_login(app.test_client(), "alice").json["access"]
 
     response = alice.post("/account", data=CHANGE)
     assert response.status_code == 302 and response.headers["Location"] == "/account"
@@ -64,7 +62,7 @@ def test_mismatched_or_weak_new_password_is_shown_on_the_second_field(alice):
 def test_password_form_needs_the_csrf_token(csrf_client):
     assert csrf_client.post("/account", data=CHANGE).status_code == 400
     assert signs_in_with(factories.PASSWORD)
-    data = {**CHANGE, "csrf_token": token_in(csrf_client.get("/account"))}
+    data = {**CHANGE, "csrf_token": csrf_token(csrf_client.get("/account"))}
     assert csrf_client.post("/account", data=data).status_code == 302
     assert signs_in_with(NEW)
 
@@ -76,5 +74,4 @@ def test_guessing_the_current_password_is_throttled_like_sign_in(app, alice, cli
     assert response.status_code == 429 and 0 < int(response.headers["Retry-After"]) <= 901
     assert "Too many failed sign-in attempts. Try again in 15 minutes." in response.get_data(as_text=True)
     assert signs_in_with(factories.PASSWORD) and not signs_in_with(NEW)
-    login = app.test_client().post("/login", data={"username": "alice", "password": factories.PASSWORD})
-    assert login.status_code == 429
+    assert portal_login(app.test_client(), "alice").status_code == 429

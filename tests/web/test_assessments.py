@@ -11,7 +11,7 @@ from healthpal.domain import assessments, rules
 from healthpal.extensions import db
 from healthpal.models import Assessment, QARound
 from tests import factories
-from tests.web.conftest import audit_rows, count, token_in
+from tests.toolkit import audit_rows, count, csrf_token
 
 
 def form(rounds, **fields) -> MultiDict:
@@ -189,5 +189,5 @@ def test_assessment_forms_need_the_csrf_token(csrf_client, patient, path):
     data = form([("Q", "A")])
     assert csrf_client.post(url, data=data).status_code == 400
     assert count(Assessment) == 1 and count(Assessment, Assessment.type == "Mood check") == 1
-    data["csrf_token"] = token_in(csrf_client.get(url))
+    data["csrf_token"] = csrf_token(csrf_client.get(url))
     assert csrf_client.post(url, data=data).status_code == 302

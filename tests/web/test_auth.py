@@ -5,7 +5,7 @@ import pytest
 
 from healthpal.domain import channels, users
 from tests import factories
-from tests.web.conftest import token_in
+from tests.toolkit import csrf_token, portal_login
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, clinician):
@@ -128,16 +128,13 @@ def test_sign_in_form_needs_its_csrf_token(csrf_app, clinician):
     refused = client.post("/login", data={"username": "alice", "password": factories.PASSWORD})
     assert refused.status_code == 400
     assert "This form has expired" in refused.get_data(as_text=True)
-    page = client.get("/login")
-    accepted = client.post("/login", data={"username": "alice", "password": factories.PASSWORD,
-                                           "csrf_token": token_in(page)})
-    assert accepted.status_code == 302
+    assert portal_login(client, "alice", csrf=True).status_code == 302
 
 
 def test_sign_out_needs_the_csrf_token_as_a_field_or_htmx_header(csrf_client):
     assert csrf_client.post("/logout").status_code == 400
     assert csrf_client.get("/").status_code == 200
-    token = token_in(csrf_client.get("/"))
+    token = csrf_token(csrf_client.get("/"))
     assert csrf_client.post("/logout", headers={"X-CSRFToken": token}).status_code == 302
     assert csrf_client.get("/").status_code == 302
 

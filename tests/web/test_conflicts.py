@@ -10,17 +10,11 @@ from healthpal.domain.exceptions import Conflict
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient
 from tests import factories
-from tests.web.conftest import audit_rows
+from tests.toolkit import audit_rows, version_in
 
 VALID = {"full_name": "Ann Able", "gender": "f", "birthdate": "1980-05-17", "phone": "5551234567",
          "address": "ChIJN1t_tDeuEmsRUsoyG83frY4"}
 ROUND = {"question": "How do you feel?", "answer": "Fine"}
-
-
-def version_in(page) -> str:
-    match = re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True))
-    assert match, "the page's form carries no version"
-    return match.group(1)
 
 
 @pytest.fixture

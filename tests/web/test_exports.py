@@ -6,7 +6,7 @@ import re
 from fhir.resources.R4B.bundle import Bundle
 
 from tests import factories
-from tests.web.conftest import audit_rows
+from tests.toolkit import audit_rows
 
 
 def csv_rows(response) -> list[list[str]]:

@@ -7,7 +7,7 @@ from werkzeug.exceptions import Forbidden
 
 from healthpal.domain import patients
 from tests import factories
-from tests.web.conftest import sign_in, token_in
+from tests.toolkit import csrf_token, raising, sign_in
 
 STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
               "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
@@ -69,10 +69,7 @@ def test_impossible_ids_are_not_found(alice, path):
 
 
 def test_unexpected_failure_is_a_friendly_500_page(alice, monkeypatch):
-    def broken(**_kwargs):
-        raise RuntimeError("database on fire")
-
-    monkeypatch.setattr(patients, "search", broken)
+    monkeypatch.setattr(patients, "search", raising(RuntimeError("database on fire")))
     response = alice.get("/")
     assert response.status_code == 500
     page = response.get_data(as_text=True)
@@ -103,7 +100,7 @@ def test_superusers_find_the_admin_panel_from_the_portal(app, alice, superuser):
 def test_a_form_sent_after_the_session_ended_says_so(csrf_client, clinician):
     patient = factories.make_patient(clinician)
     form = csrf_client.get(f"/patients/{patient.id}/edit")
-    token = token_in(form)
+    token = csrf_token(form)
     csrf_client.post("/logout", data={"csrf_token": token})  # the session ends (here: in another tab)
     response = csrf_client.post(f"/patients/{patient.id}/edit", data={"csrf_token": token, "full_name": "X"})
     assert response.status_code == 400

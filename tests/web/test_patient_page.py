@@ -3,7 +3,7 @@ import re
 
 from healthpal.domain import patients
 from tests import factories
-from tests.web.conftest import audit_rows
+from tests.toolkit import audit_rows
 
 
 def test_patient_page_shows_details_and_age(alice, clinician):

@@ -6,7 +6,7 @@ import pytest
 from healthpal.domain import patients, rules
 from healthpal.models import Assessment, Patient, QARound
 from tests import factories
-from tests.web.conftest import audit_rows, count, counting_queries, token_in
+from tests.toolkit import audit_rows, count, csrf_token, get_with_sql
 
 VALID = {"full_name": "Zoë O'Connor-Łukasz", "gender": "f", "birthdate": "1980-05-17",
          "phone": "5551234567", "address": "ChIJN1t_tDeuEmsRUsoyG83frY4"}
@@ -44,18 +44,13 @@ def test_list_shows_the_clinicians_patients_with_their_latest_assessment(alice, 
 
 
 def test_list_runs_the_same_number_of_queries_for_3_or_20_patients(alice, clinician):
-    def queries_for_list():
-        with counting_queries() as seen:
-            assert alice.get("/").status_code == 200
-        return seen[0]
-
     alice.get("/")  # shows (and so removes from the session) the welcome message of signing in
     for _ in range(3):
         factories.make_assessment(factories.make_patient(clinician))
-    few = queries_for_list()
+    few = len(get_with_sql(alice, "/")[1])
     for _ in range(22):
         factories.make_assessment(factories.make_patient(clinician))
-    many = queries_for_list()
+    many = len(get_with_sql(alice, "/")[1])
     # The session with its user, the page of patients, their latest assessments; a full page also counts.
     assert few + 1 == many == 4
 
@@ -281,5 +276,5 @@ def test_patient_forms_need_the_csrf_token(csrf_client, clinician, path):
     refused = csrf_client.post(url, data=VALID)
     assert refused.status_code == 400
     assert count(Patient) == 1 and count(Patient, Patient.full_name == "Ann Able") == 1
-    accepted = csrf_client.post(url, data={**VALID, "csrf_token": token_in(csrf_client.get(url))})
+    accepted = csrf_client.post(url, data={**VALID, "csrf_token": csrf_token(csrf_client.get(url))})
     assert accepted.status_code == 302

@@ -1,7 +1,7 @@
 """The domain reads added for the portal: scoped like every other read, one query each."""
 from healthpal.domain import assessments, channels
 from tests import factories
-from tests.web.conftest import counting_queries
+from tests.toolkit import sql_statements
 
 VIA = channels.PORTAL
 
@@ -13,9 +13,9 @@ def test_latest_for_gives_each_patient_their_newest_assessment_in_one_query(clin
     tie_first = factories.make_assessment(ben, type="A", date="2024-03-01")
     tie_last = factories.make_assessment(ben, type="B", date="2024-03-01")
     ids, _ = [ann.id, ben.id, cy.id], clinician.id  # load them before counting
-    with counting_queries() as seen:
+    with sql_statements() as seen:
         latest = assessments.latest_for(actor=clinician, via=VIA, patient_ids=ids)
-    assert seen[0] == 1
+    assert len(seen) == 1
     assert {pid: a.id for pid, a in latest.items()} == {ann.id: newest.id, ben.id: tie_last.id}
     assert tie_first.id < tie_last.id
 
@@ -34,9 +34,9 @@ def test_history_lists_a_patients_assessments_newest_first_with_round_counts(cli
     new = factories.make_assessment(patient, date="2024-02-01", qna_rounds=[
         {"question": "One?", "answer": "1"}, {"question": "Two?", "answer": "2"}])
     patient_id, _ = patient.id, clinician.id  # load them before counting
-    with counting_queries() as seen:
+    with sql_statements() as seen:
         rows = assessments.history(actor=clinician, via=VIA, patient_id=patient_id)
-    assert seen[0] == 1
+    assert len(seen) == 1
     assert [(r.id, r.date.isoformat(), r.rounds) for r in rows] == [
         (new.id, "2024-02-01", 2), (old.id, "2024-01-01", 1)]
 

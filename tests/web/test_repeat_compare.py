@@ -3,7 +3,7 @@ import re
 
 from healthpal.domain import clock
 from tests import factories
-from tests.web.conftest import audit_rows
+from tests.toolkit import audit_rows
 
 
 def question_fields(page: str) -> list[str]:

@@ -12,7 +12,7 @@ from healthpal.extensions import db
 from healthpal.models import SessionRecord, User
 from tests import factories
 from tests.api.support import Api, Http
-from tests.web.conftest import audit_rows, count, sign_in
+from tests.toolkit import api_login, audit_rows, count, portal_login, sign_in
 
 COOKIE = "session"
 
@@ -109,12 +109,10 @@ def test_lifetimes_are_configurable(app, frozen_clock, clinician, monkeypatch):
 
 def test_account_page_lists_browser_sessions_and_mobile_sign_ins(app, alice, clinician):
     laptop = app.test_client()
-    laptop.post("/login", data={"username": "alice", "password": factories.PASSWORD},
-                headers={"User-Agent": "Mozilla/5.0 (X11; Linux) Firefox/140.0"},
-                environ_base={"REMOTE_ADDR": "198.51.100.7"})
-    app.test_client().post("/api/auth/login/", json={"username": "alice", "password": factories.PASSWORD},
-                           headers={"User-Agent": "Healthpal/3.1 (iPhone; iOS 19)"},
-                           environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    portal_login(laptop, "alice", headers={"User-Agent": "Mozilla/5.0 (X11; Linux) Firefox/140.0"},
+                 environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    api_login(app.test_client(), "alice", headers={"User-Agent": "Healthpal/3.1 (iPhone; iOS 19)"},
+              environ_base={"REMOTE_ADDR": "203.0.113.5"})
     page = alice.get("/account").get_data(as_text=True)
     assert "Where you are signed in" in page
     assert "after 30 idle minutes or 12 hours at most" in page
@@ -186,8 +184,7 @@ def http_sign_in(http: Http, username: str) -> str:
     """Sign in through the portal's form over HTTP; returns the session cookie's value."""
     page = http.open("/login")
     cookie = SimpleCookie(page.headers["Set-Cookie"])[COOKIE].value
-    response = http.open("/login", method="POST", data={"username": username, "password": factories.PASSWORD},
-                         headers={"Cookie": f"{COOKIE}={cookie}"})
+    response = portal_login(http, username, headers={"Cookie": f"{COOKIE}={cookie}"})
     assert response.status_code == 302
     return SimpleCookie(response.headers["Set-Cookie"])[COOKIE].value
 
