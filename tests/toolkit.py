@@ -1,7 +1,8 @@
 """The tests' toolkit: the helpers every test folder shares (the fixtures built on them are in
 `tests/conftest.py`).
 
-- Reading the database: `count`, `audit_rows`, `snapshot`, `reloaded`, `sessions_of`, `errors_of`.
+- Reading the database: `count`, `audit_rows`, `snapshot`, `reloaded`, `sessions_of`, `errors_of`,
+  `user_signing_in` (who the domain signs in with these credentials).
 - Counting SQL: `sql_statements()` (a block's statements), `get_with_sql(client, url)`.
 - Breaking things: `raising(error)`, a stand-in that fails.
 - Signing in: `portal_login` and `api_login` (the answer, whatever it is), `sign_in` (a test client
@@ -21,7 +22,7 @@ import pytest
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
-from healthpal.domain import sessions
+from healthpal.domain import channels, sessions, users
 from healthpal.domain.exceptions import Invalid
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, QARound, SessionRecord, User
@@ -64,6 +65,15 @@ def reloaded(model, record_id: int):
 def sessions_of(user) -> int:
     """How many sign-in sessions (portal or mobile app) the database holds for `user`."""
     return count(SessionRecord, SessionRecord.user_id == user.id)
+
+
+def user_signing_in(username, password) -> User | None:
+    """Who signs in with these credentials now (through `users.sign_in`, as the portal and the API
+    do), or None when they are refused; a refusal counts as a failed sign-in for the throttle."""
+    try:
+        return users.sign_in(username=username, password=password, address="192.0.2.1", via=channels.API)
+    except Invalid:
+        return None
 
 
 def errors_of(call) -> dict:

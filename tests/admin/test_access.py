@@ -6,7 +6,7 @@ import pytest
 from healthpal.domain import audit, users
 from healthpal.extensions import db
 from tests import factories
-from tests.toolkit import csrf_token, sign_in, snapshot
+from tests.toolkit import csrf_token, sign_in, snapshot, user_signing_in
 
 VIEWS = ("user", "patient", "assessment", "audit")
 LOOKUPS = {"user": "username", "patient": "clinician", "assessment": "patient", "audit": "actor"}
@@ -145,7 +145,7 @@ def test_admin_posts_with_the_csrf_token_go_through(csrf_app, superuser, clinici
     response = client.post(url, data={"password": "a-brand-new-secret", "csrf_token": csrf_token(client.get(url))})
     assert response.status_code == 302
     db.session.expire_all()                      # the other app wrote it through its own session
-    assert users.authenticate("alice", "a-brand-new-secret") is not None
+    assert user_signing_in("alice", "a-brand-new-secret") is not None
     token = csrf_token(client.get("/admin/user/"))
     response = client.post("/admin/user/delete/", data={"id": clinician.id, "csrf_token": token})
     assert response.status_code == 302
