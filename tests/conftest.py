@@ -1,6 +1,7 @@
 """Shared fixtures: one app per test session on SQLite (default) or PostgreSQL
 (`TEST_DATABASE_URL`), every test isolated by emptying the tables after it; the same app with CSRF
-protection on; the test users and clients signed in as them. Plain helpers are in `tests/toolkit.py`."""
+protection on, or with any other settings; the test users and clients signed in as them.
+Plain helpers are in `tests/toolkit.py`."""
 import os
 import threading
 from datetime import UTC, datetime, timedelta
@@ -112,6 +113,28 @@ def _isolated(app):
         yield
         empty_tables()
         limiter.reset()
+
+
+@pytest.fixture
+def another_app(test_config):
+    """`another_app(**config)`: an app of its own (same tests' database unless told otherwise).
+
+    The Limiter is one object per process whose storage comes from the app it was last bound to,
+    so the session app's storage is put back afterwards."""
+    saved = limiter._storage, limiter._limiter
+    made = []
+
+    def build(**config):
+        app = make_app({**test_config, **config})
+        made.append(app)
+        return app
+
+    yield build
+    limiter._storage, limiter._limiter = saved
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

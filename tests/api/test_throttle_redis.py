@@ -7,8 +7,6 @@ import socket
 import pytest
 import redis
 
-from healthpal import create_app
-from healthpal.extensions import db, limiter
 from tests import factories
 from tests.toolkit import api_login
 
@@ -24,26 +22,16 @@ def redis_answers() -> bool:
 
 
 @pytest.fixture
-def redis_app(test_config):
-    """An app whose throttle counts in Redis.
-
-    The Limiter is one object per process whose storage comes from the app it was last bound to,
-    so the session app's memory storage is put back afterwards.
-    """
+def redis_app(another_app):
+    """An app whose throttle counts in Redis (the session app's storage comes back afterwards)."""
     if not redis_answers():
         pytest.skip("Redis is not reachable at 127.0.0.1:6379: start redis-server to run this test")
-    saved = limiter._storage, limiter._limiter
-    app = create_app({**test_config, "RATELIMIT_STORAGE_URI": REDIS_URI,
-                      "HEALTHPAL_LOGIN_FAILURES_PER_USER": 3})
+    app = another_app(RATELIMIT_STORAGE_URI=REDIS_URI, HEALTHPAL_LOGIN_FAILURES_PER_USER=3)
     store = redis.Redis.from_url(REDIS_URI)
     store.flushdb()
     yield app, store
     store.flushdb()
     store.close()
-    limiter._storage, limiter._limiter = saved
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_failed_logins_are_counted_in_redis_and_throttled(redis_app, clinician):

@@ -1,12 +1,10 @@
-"""Fault fixtures: an app reaching PostgreSQL through a misbehaving TCP proxy, apps whose database
-is not there, and the Limiter put back afterwards."""
+"""Fault fixtures: an app reaching PostgreSQL through a misbehaving TCP proxy (apps whose database is
+not there are `another_app`s, in tests/conftest.py)."""
 import socket
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from healthpal.extensions import db, limiter
-from tests.conftest import make_app
 from tests.faults.proxy import TcpProxy
 
 # Small timeouts, so a test of a stall or a refusal takes seconds.
@@ -18,28 +16,6 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture
-def another_app(test_config):
-    """`another_app(**config)`: an app of its own (same tests' database unless told otherwise).
-
-    The Limiter is one object per process whose storage comes from the app it was last bound to,
-    so the session app's storage is put back afterwards."""
-    saved = limiter._storage, limiter._limiter
-    made = []
-
-    def build(**config):
-        app = make_app({**test_config, **config})
-        made.append(app)
-        return app
-
-    yield build
-    limiter._storage, limiter._limiter = saved
-    for app in made:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ import json
 import pytest
 
 from healthpal.observability import logs
-from tests.conftest import make_app
 
 
 @pytest.fixture
-def json_app(app, test_config):
+def json_app(app, another_app):
     """An app on the test database with production's JSON log lines (the session app's text lines
     come back afterwards: the app logger is one per process)."""
-    yield make_app({**test_config, "HEALTHPAL_LOG_FORMAT": "json"})
+    yield another_app(HEALTHPAL_LOG_FORMAT="json")
     logs.init_app(app)
 
 

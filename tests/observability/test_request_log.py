@@ -7,7 +7,6 @@ from healthpal.domain import patients
 from healthpal.extensions import db
 from healthpal.observability import logs
 from tests.api.support import Api, patient_data
-from tests.conftest import make_app
 from tests.toolkit import raising, sign_in
 
 PATIENT_NAME = "Élodie Martin"
@@ -101,8 +100,8 @@ def test_development_logs_are_readable_text(client, clinician, capsys):
                          f"channel=api")
 
 
-def test_the_log_level_silences_request_lines(app, test_config, capsys):
-    quiet = make_app({**test_config, "HEALTHPAL_LOG_LEVEL": "WARNING"})
+def test_the_log_level_silences_request_lines(app, another_app, capsys):
+    quiet = another_app(HEALTHPAL_LOG_LEVEL="WARNING")
     try:
         capsys.readouterr()
         quiet.test_client().get("/login")
