@@ -10,7 +10,7 @@ from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, QARound
 from tests import factories
-from tests.toolkit import count, errors_of, reloaded
+from tests.toolkit import count, errors_of, raising, reloaded
 
 API = channels.API
 ROUNDS = [{"question": "How do you feel?", "answer": "Fine"}, {"question": "Any pain?", "answer": "No"}]
@@ -196,9 +196,7 @@ class DatabaseDown(Exception):
 
 @pytest.fixture
 def failing_round_inserts():
-    def fail(*_args):
-        raise DatabaseDown("connection lost while inserting rounds")
-
+    fail = raising(DatabaseDown("connection lost while inserting rounds"))
     event.listen(QARound, "before_insert", fail)
     yield
     event.remove(QARound, "before_insert", fail)
@@ -214,10 +212,7 @@ def test_a_failure_while_inserting_rounds_leaves_no_assessment(patient, failing_
 def test_a_failure_while_replacing_rounds_keeps_the_old_record(patient):
     assessment = new(patient, date="2024-01-15")
     audit_before = count(AuditEvent)
-
-    def fail(*_args):
-        raise DatabaseDown("connection lost while inserting rounds")
-
+    fail = raising(DatabaseDown("connection lost while inserting rounds"))
     event.listen(QARound, "before_insert", fail)
     try:
         with pytest.raises(DatabaseDown):

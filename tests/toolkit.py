@@ -1,8 +1,8 @@
 """The tests' toolkit: the helpers every test folder shares (the fixtures built on them are in
 `tests/conftest.py`).
 
-- Reading the database: `count`, `audit_rows`, `snapshot`, `reloaded`, `sessions_of`, `errors_of`,
-  `user_signing_in` (who the domain signs in with these credentials).
+- Reading the database: `count`, `audit_rows`, `snapshot`, `stored_rounds`, `reloaded`, `sessions_of`,
+  `errors_of`, `user_signing_in` (who the domain signs in with these credentials).
 - Counting SQL: `sql_statements()` (a block's statements), `get_with_sql(client, url)`.
 - Breaking things: `raising(error)`, a stand-in that fails.
 - Signing in: `portal_login` and `api_login` (the answer, whatever it is), `sign_in` (a test client
@@ -54,6 +54,13 @@ def snapshot() -> dict:
 
     return {"users": dump(User), "patients": dump(Patient), "assessments": dump(Assessment),
             "rounds": dump(QARound), "audit": dump(AuditEvent)}
+
+
+def stored_rounds(assessment_id: int) -> list[tuple[str, str]]:
+    """The (question, answer) rounds stored for an assessment, in their order."""
+    db.session.expire_all()
+    stmt = select(QARound).where(QARound.assessment_id == assessment_id).order_by(QARound.position)
+    return [(r.question, r.answer) for r in db.session.scalars(stmt)]
 
 
 def reloaded(model, record_id: int):

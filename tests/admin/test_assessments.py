@@ -8,7 +8,7 @@ from healthpal.extensions import db
 from healthpal.models import Assessment
 from tests import factories
 from tests.admin.conftest import field_errors, flashes
-from tests.toolkit import snapshot
+from tests.toolkit import snapshot, stored_rounds
 
 ROUNDS = [("How do you feel?", "Fine"), ("¿Dormiste bien?", "Sí — ocho horas"), ("Any pain?", "No")]
 
@@ -25,11 +25,6 @@ def rounds_form(pairs, indices=None) -> dict:
 def assessment_form(for_patient, pairs=ROUNDS, **changes) -> dict:
     return {"patient": for_patient.id, "type": "Cognitive test", "date": "2024-03-01", "score": "85",
             **rounds_form(pairs), **changes}
-
-
-def stored_rounds(assessment_id) -> list:
-    db.session.expire_all()
-    return [(r.question, r.answer) for r in db.session.get(Assessment, assessment_id).rounds]
 
 
 @pytest.fixture

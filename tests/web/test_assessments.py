@@ -4,14 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from healthpal.domain import assessments, rules
-from healthpal.extensions import db
 from healthpal.models import Assessment, QARound
 from tests import factories
-from tests.toolkit import audit_rows, count, csrf_token
+from tests.toolkit import audit_rows, count, csrf_token, stored_rounds
 
 
 def form(rounds, **fields) -> MultiDict:
@@ -21,12 +19,6 @@ def form(rounds, **fields) -> MultiDict:
         data.add("question", question)
         data.add("answer", answer)
     return data
-
-
-def stored_rounds(assessment_id: int) -> list[tuple[str, str]]:
-    db.session.expire_all()
-    stmt = select(QARound).where(QARound.assessment_id == assessment_id).order_by(QARound.position)
-    return [(r.question, r.answer) for r in db.session.scalars(stmt)]
 
 
 @pytest.fixture
