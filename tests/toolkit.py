@@ -9,9 +9,10 @@
   signed in to the portal, and so to the admin panel for a superuser), `browser_sign_in` (a Playwright
   page), `signed_in_once` (a mobile sign-in, by the domain).
 - Reading forms: `input_value` (a named field's value), `csrf_token`, `version_in`.
-- Scratch databases: `scratch_postgresql`.
+- Servers of the test's own: `free_port`, `scratch_postgresql` (a brand-new PostgreSQL database).
 """
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -214,7 +215,15 @@ def signed_in_once(user) -> None:
     sessions.start(kind=sessions.APP, user_id=user.id, lifetime=timedelta(days=1))
 
 
-# --- scratch databases ------------------------------------------------------------------------------
+# --- servers of the test's own -------------------------------------------------------------------
+
+def free_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (a connection there is refused; a server may take it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 
 @contextmanager
 def scratch_postgresql(prefix: str) -> Iterator[str]:

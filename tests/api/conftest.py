@@ -1,7 +1,7 @@
 """Fixtures for the API tests: JSON clients, signed in or not."""
 import pytest
 
-from tests.api.support import Api
+from tests.api.support import Api, Http
 
 
 @pytest.fixture
@@ -19,3 +19,9 @@ def other_api(client, other_clinician):
 @pytest.fixture
 def anonymous(client):
     return Api(client)
+
+
+@pytest.fixture
+def http(live_server, clinician):
+    """Alice, signed in, over real HTTP to the app on a socket."""
+    return Api(Http(live_server), clinician)

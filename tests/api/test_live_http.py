@@ -19,11 +19,6 @@ TOKEN_NOT_VALID = {"detail": "Given token not valid for any token type", "code":
 
 
 @pytest.fixture
-def http(live_server, clinician):
-    return Api(Http(live_server), clinician)
-
-
-@pytest.fixture
 def anonymous_http(live_server):
     return Api(Http(live_server))
 

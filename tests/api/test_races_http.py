@@ -9,7 +9,7 @@ from healthpal.api import serializers
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient
 from tests import factories
-from tests.api.support import Api, Http, assessment_data
+from tests.api.support import assessment_data
 from tests.races import PAUSE, assert_unbroken_chain, slow_writes  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("slow_writes")]
@@ -21,11 +21,6 @@ BODIES = [
     {**ORIGINAL, "full_name": "Cy Two", "phone": "222", "birthdate": "1990-02-02"},
     {**ORIGINAL, "gender": "f", "birthdate": "1991-03-03", "address": "Place3"},
 ]
-
-
-@pytest.fixture
-def http(live_server, clinician):
-    return Api(Http(live_server), clinician)
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """Fault fixtures: an app reaching PostgreSQL through a misbehaving TCP proxy (apps whose database is
 not there are `another_app`s, in tests/conftest.py)."""
-import socket
-
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -9,13 +7,6 @@ from tests.faults.proxy import TcpProxy
 
 # Small timeouts, so a test of a stall or a refusal takes seconds.
 FAST_TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_STATEMENT_TIMEOUT": 2, "DATABASE_LOCK_TIMEOUT": 1}
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens (a connection there is refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -9,15 +9,14 @@ import redis
 
 from healthpal.domain import throttle
 from tests import factories
-from tests.faults.conftest import closed_port
-from tests.toolkit import api_login, portal_login
+from tests.toolkit import api_login, free_port, portal_login
 
 
 class RedisServer:
     """redis-server on 127.0.0.1 at a free port, without persistence; stop() and start() at will."""
 
     def __init__(self):
-        self.port = closed_port()
+        self.port = free_port()
         self.uri = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen | None = None
 

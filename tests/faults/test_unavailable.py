@@ -7,8 +7,7 @@ import pytest
 from healthpal.errors import UNAVAILABLE
 from tests import factories
 from tests.api.support import Api
-from tests.faults.conftest import closed_port
-from tests.toolkit import sign_in
+from tests.toolkit import free_port, sign_in
 
 SECRET = "s3cret-database-password"
 
@@ -16,7 +15,7 @@ SECRET = "s3cret-database-password"
 @pytest.fixture(params=["postgresql refusing", "sqlite unopenable"])
 def unreachable_app(request, another_app, tmp_path):
     if request.param == "postgresql refusing":
-        uri = f"postgresql+psycopg2://healthpal:{SECRET}@127.0.0.1:{closed_port()}/healthpal"
+        uri = f"postgresql+psycopg2://healthpal:{SECRET}@127.0.0.1:{free_port()}/healthpal"
     else:
         uri = f"sqlite:///{tmp_path}/missing-folder/healthpal.sqlite"
     return another_app(SQLALCHEMY_DATABASE_URI=uri)

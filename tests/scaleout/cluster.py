@@ -14,15 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+from tests.toolkit import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 NGINX_SITE = ROOT / "deploy" / "nginx" / "healthpal.conf"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, what: str, seconds: float = 30) -> None:
