@@ -76,9 +76,19 @@ def form_values(doc: LexborHTMLParser, form_css: str = "form") -> MultiDict:
     return values
 
 
-def table_rows(doc: LexborHTMLParser, css: str = "table") -> list[list[str]]:
-    """The body rows of the first table matching `css`: each row's cells (th and td) as text."""
-    return [texts(row, "th, td") for row in one(doc, css).css("tr") if row.css_first("td") is not None]
+def table_rows(doc: LexborHTMLParser | LexborNode, css: str = "table") -> list[list[str]]:
+    """The body rows (those with a td) of the first table matching `css`: each row's cells, th and td,
+    as text. A table nested in a cell is part of that cell's text, not rows of its own."""
+    table = one(doc, css)
+
+    def own(row: LexborNode) -> bool:
+        holder = row.parent
+        while holder.tag != "table":
+            holder = holder.parent
+        return holder.mem_id == table.mem_id
+
+    rows = [[cell for cell in row.iter() if cell.tag in ("th", "td")] for row in filter(own, table.css("tr"))]
+    return [[visible(cell) for cell in cells] for cells in rows if any(cell.tag == "td" for cell in cells)]
 
 
 def errors_for(doc: LexborHTMLParser, field_id: str) -> list[str]:
@@ -106,3 +116,8 @@ def csrf_token(doc: LexborHTMLParser) -> str:
     token = attr(doc, 'input[name="csrf_token"]', "value")
     assert token, "the page's CSRF token field is empty"
     return token
+
+
+def list_column(doc: LexborHTMLParser, name: str) -> list[str]:
+    """The cells of one column (by field name) of a Flask-Admin list, top to bottom."""
+    return texts(doc, f"table.model-list td.col-{name}")
