@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from tests import factories
 from tests.api.support import Http, patient_data
-from tests.toolkit import api_login, csrf_token, sign_in
+from tests.markup import csrf_token, parse
+from tests.toolkit import api_login, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -126,7 +127,7 @@ def test_a_portal_session_ended_on_one_instance_is_ended_on_the_other(cluster):
     session_before = dict(browser.cookies)
 
     changed = browser.open("/account", method="POST", data={
-        "csrf_token": csrf_token(browser.open("/account")), "old_password": factories.PASSWORD,
+        "csrf_token": csrf_token(parse(browser.open("/account").data.decode())), "old_password": factories.PASSWORD,
         "new_password1": "a-new-long-password-2026", "new_password2": "a-new-long-password-2026"})
     assert changed.status_code in (200, 302)
     replayed = [browser.open("/", cookies=session_before) for _ in range(4)]
@@ -139,7 +140,8 @@ def test_a_cookie_copied_before_signing_out_is_refused_by_both_instances(cluster
     browser = Browser(cluster.nginx.base)
     sign_in(browser, cluster.create_user("tess"), csrf=True)
     copied = dict(browser.cookies)
-    signed_out = browser.open("/logout", method="POST", data={"csrf_token": csrf_token(browser.open("/"))})
+    token = csrf_token(parse(browser.open("/").data.decode()))
+    signed_out = browser.open("/logout", method="POST", data={"csrf_token": token})
     assert signed_out.status_code == 302
     replayed = [browser.open("/", cookies=copied) for _ in range(4)]
     assert {page.status_code for page in replayed} == {302}
