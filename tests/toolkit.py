@@ -8,7 +8,7 @@
 - Signing in: `portal_login` and `api_login` (the answer, whatever it is), `sign_in` (a test client
   signed in to the portal, and so to the admin panel for a superuser), `browser_sign_in` (a Playwright
   page), `signed_in_once` (a mobile sign-in, by the domain).
-- Reading forms: `input_value` (a named field's value), `csrf_token`, `version_in`.
+- Reading forms (through `tests/markup.py`): `version_in` (the record version a form carries).
 - Servers of the test's own: `free_port`, `scratch_postgresql` (a brand-new PostgreSQL database).
 """
 import os
@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
@@ -29,6 +28,7 @@ from healthpal.domain.exceptions import Invalid
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, QARound, SessionRecord, User
 from tests.factories import PASSWORD
+from tests.markup import attr, csrf_token, parse
 
 # --- reading the database -----------------------------------------------------------------------------
 
@@ -141,36 +141,10 @@ def raising(error: Exception) -> Callable:
 
 # --- signing in ------------------------------------------------------------------------------------
 
-class _FirstInput(HTMLParser):
-    """Finds the value of the first `<input>` named `name`."""
-
-    def __init__(self, name: str):
-        super().__init__()
-        self.name, self.value = name, None
-
-    def handle_starttag(self, tag, attrs):
-        fields = dict(attrs)
-        if tag == "input" and self.value is None and fields.get("name") == self.name:
-            self.value = fields.get("value") or ""
-
-
-def input_value(response, name: str) -> str:
-    """The value of the page's first form field named `name` (e.g. a hidden `version`); the test fails
-    when the page has none. `response`: a Flask test response or an `Http` one."""
-    finder = _FirstInput(name)
-    finder.feed(response.data.decode())
-    assert finder.value is not None, f"the page has no {name} field"
-    return finder.value
-
-
 def version_in(response) -> str:
-    """The record version an edit or delete form carries (sent back to detect a concurrent change)."""
-    return input_value(response, "version")
-
-
-def csrf_token(response) -> str:
-    """The CSRF token a page's forms carry."""
-    return input_value(response, "csrf_token")
+    """The record version an edit or delete form carries (sent back to detect a concurrent change).
+    `response`: a Flask test response or an `Http` one."""
+    return attr(parse(response.data.decode()), 'input[type="hidden"][name="version"]', "value")
 
 
 def portal_login(client, username: str, password: str = PASSWORD, *, csrf: bool | None = None,
@@ -184,7 +158,7 @@ def portal_login(client, username: str, password: str = PASSWORD, *, csrf: bool 
         app = getattr(client, "application", None)
         csrf = app is not None and app.config["WTF_CSRF_ENABLED"]
     if csrf:
-        form["csrf_token"] = csrf_token(client.open("/login"))
+        form["csrf_token"] = csrf_token(parse(client.open("/login").data.decode()))
     return client.open("/login", method="POST", data=form, **request)
 
 
