@@ -5,6 +5,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher, Type
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -17,6 +18,26 @@ from healthpal.extensions import db, limiter
 from tests import factories
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--wall-clock", metavar="MOMENT", type=datetime.fromisoformat,
+        help="start every test with the machine's clock at MOMENT (ISO 8601, UTC unless it names a zone), "
+             "ticking on from there: `--wall-clock 2026-12-31T23:59:59.9` shows that no test depends on the "
+             "real date or on when it runs")
+
+
+@pytest.fixture(autouse=True)
+def _wall_clock(request):
+    """With `--wall-clock`, the whole process (test, app, live servers in threads) sees that moment
+    when the test starts; Chromium and subprocesses keep the real clock."""
+    moment = request.config.getoption("--wall-clock")
+    if moment is None:
+        yield
+        return
+    with time_machine.travel(moment if moment.tzinfo else moment.replace(tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")

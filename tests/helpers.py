@@ -1,5 +1,7 @@
 """Small helpers shared by the tests: assertions over the domain, and scratch databases."""
 import os
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +37,26 @@ def sessions_of(user) -> int:
 def signed_in_once(user) -> None:
     """Give `user` a mobile-app sign-in, as logging in would."""
     sessions.start(kind=sessions.APP, user_id=user.id, lifetime=timedelta(days=1))
+
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port` now."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def wait_until(condition, *, seconds: float, what: str, every: float = 0.05):
+    """Ask `condition()` again and again until it answers something true, and return that; the test
+    fails if `seconds` pass first. For waiting on a real server or process: never a fixed sleep."""
+    deadline = time.monotonic() + seconds
+    while not (answer := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds:g} s: {what}")
+        time.sleep(every)
+    return answer
 
 
 def reloaded(model, record_id: int):
