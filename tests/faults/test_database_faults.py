@@ -2,7 +2,6 @@
 connections dropped, refused, stalled, lost during COMMIT; a row lock held by someone else."""
 import threading
 import time
-from html import unescape
 
 import psycopg2
 import pytest
@@ -18,6 +17,7 @@ from tests import factories
 from tests.api.support import Api
 from tests.faults.conftest import FAST_TIMEOUTS
 from tests.helpers import wait_until
+from tests.markup import page_text, parse
 from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.postgres
@@ -95,7 +95,7 @@ def test_a_database_refusing_connections_gets_503_then_recovers(clients, pg_prox
     for client, path in ((portal, "/"), (admin, "/admin/patient/")):
         page = client.get(path)
         assert page.status_code == 503
-        assert PORTAL_UNAVAILABLE in unescape(page.get_data(as_text=True))
+        assert PORTAL_UNAVAILABLE in page_text(parse(page))
         assert page.headers["Retry-After"]
     assert proxied_app.test_client().get("/healthz").json == {"status": "ok"}
     pg_proxy.accept()
@@ -138,7 +138,7 @@ def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_prox
     page = portal.post(f"/patients/{patient.id}/edit", data={
         "full_name": patient.full_name, "gender": "f", "birthdate": "1980-05-17", "phone": "5550000003",
         "address": patient.address or ""})
-    text_shown = unescape(page.get_data(as_text=True))
+    text_shown = page_text(parse(page))
     assert page.status_code == 503
     assert "We can't tell whether that was saved" in text_shown and "nothing was" not in text_shown
 
