@@ -238,9 +238,9 @@ def test_purge_removes_old_events_and_records_itself(frozen_clock, runner, clini
     frozen_clock.at = datetime(2026, 1, 10, 9, tzinfo=UTC)
     old = factories.make_patient(clinician)
     frozen_clock.at = datetime(2026, 3, 9, 23, 59, 59, tzinfo=UTC)
-    patients.view(actor=clinician, via=channels.API, patient_id=old.id)
+    patients.read(actor=clinician, via=channels.API, patient_id=old.id)
     frozen_clock.at = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
-    patients.view(actor=clinician, via=channels.API, patient_id=old.id)
+    patients.read(actor=clinician, via=channels.API, patient_id=old.id)
     kept_ids = {e.id for e in audit.events_for() if at_utc(e) >= datetime(2026, 3, 10, tzinfo=UTC)}
     removable = rows(AuditEvent) - len(kept_ids)
     frozen_clock.at = datetime(2026, 6, 20, tzinfo=UTC)

@@ -27,7 +27,7 @@ def test_each_test_starts_empty_and_may_leave_a_mess(run):
     clinician = factories.make_user("alice")
     patient = factories.make_patient(clinician, full_name="Ann Lee")
     factories.make_assessment(patient)
-    patients.view(actor=clinician, via=channels.API, patient_id=patient.id)
+    patients.read(actor=clinician, via=channels.API, patient_id=patient.id)
     sessions.start(kind=sessions.APP, user_id=clinician.id, lifetime=timedelta(days=1))
     idempotency.once(actor=clinician, key="key-" + run, fingerprint="same", create=lambda: patient,
                      render=lambda _: idempotency.Answer(201, "{}", "1"))

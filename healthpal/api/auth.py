@@ -25,7 +25,7 @@ def _issue(user) -> dict:
 
 @route("/auth/login/", methods=["POST"])
 def login():
-    username, password = users.credentials(body.json_object())
+    username, password = users.parse_credentials(body.json_object())
     user = users.sign_in(username=username, password=password, address=request.remote_addr or "",
                          via=channels.API)
     return serializers.signed_in(user, _issue(user))
@@ -35,7 +35,7 @@ def login():
 def token_refresh():
     encoded = _token(body.json_object(), "refresh")
     try:
-        claims, record = tokens.read(encoded, kind=tokens.REFRESH)
+        claims, record = tokens.decode_honoured(encoded, kind=tokens.REFRESH)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
     access = tokens.refreshed(claims, record)
@@ -46,7 +46,7 @@ def token_refresh():
 def token_verify():
     encoded = _token(body.json_object(), "token")
     try:
-        tokens.read(encoded)
+        tokens.decode_honoured(encoded)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
     return {}
@@ -60,7 +60,7 @@ def logout():
     if encoded is None:
         return errors.error_response(401, NO_REFRESH)
     try:
-        _, record = tokens.read(encoded, kind=tokens.REFRESH)
+        _, record = tokens.decode_honoured(encoded, kind=tokens.REFRESH)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
     presented = tokens.presented_session()

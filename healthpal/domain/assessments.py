@@ -86,8 +86,9 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) 
     return assessment
 
 
-def view(*, actor: User, via: str, assessment_id: int) -> Assessment:
-    """`get`, recorded in the audit trail as a read."""
+def read(*, actor: User, via: str, assessment_id: int) -> Assessment:
+    """The audited read: one visible assessment (as `get`), and an audit event recording that `actor`
+    read it through `via`. For showing an assessment to someone; `get` is for writes and checks."""
     assessment = get(actor=actor, via=via, assessment_id=assessment_id)
     with atomic():
         audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)

@@ -61,8 +61,9 @@ def get(*, actor: User, via: str, patient_id: int, for_update: bool = False) -> 
     return patient
 
 
-def view(*, actor: User, via: str, patient_id: int) -> Patient:
-    """`get`, recorded in the audit trail as a read of that patient."""
+def read(*, actor: User, via: str, patient_id: int) -> Patient:
+    """The audited read: one visible patient (as `get`), and an audit event recording that `actor`
+    read it through `via`. For showing a patient to someone; `get` is for writes and checks."""
     patient = get(actor=actor, via=via, patient_id=patient_id)
     with atomic():
         audit.record(actor=actor, via=via, action=audit.READ, entity=patient)

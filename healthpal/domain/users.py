@@ -20,7 +20,8 @@ EXPLAINED = {
 }
 
 
-def _flag(value) -> bool:
+def _true_or_false(value) -> bool:
+    """A yes/no field (`is_active`, `is_superuser`): a real boolean, nothing that merely looks like one."""
     if not isinstance(value, bool):
         raise rules.FieldError("Must be true or false.")
     return value
@@ -31,8 +32,8 @@ CLEANERS = {
     "email": rules.email,
     "first_name": rules.person_name,
     "last_name": rules.person_name,
-    "is_active": _flag,
-    "is_superuser": _flag,
+    "is_active": _true_or_false,
+    "is_superuser": _true_or_false,
     "password": rules.password,
 }
 
@@ -226,8 +227,9 @@ def delete(*, actor: User | None, via: str, user_id: int) -> None:
         db.session.delete(user)
 
 
-def authenticate(username, password) -> User | None:
-    """The active user with these credentials, or None (the same for every kind of miss)."""
+def _user_with(username, password) -> User | None:
+    """The active user with these credentials, or None (the same for every kind of miss). No
+    throttle and no audit: only `sign_in` calls it, and every sign-in goes through `sign_in`."""
     if not isinstance(username, str) or not isinstance(password, str):
         return None
     user = by_username(username.strip())
@@ -239,9 +241,10 @@ def authenticate(username, password) -> User | None:
     return user
 
 
-def credentials(data: dict) -> tuple[str, str]:
-    """The username and password of an API sign-in, or Invalid keyed by the field that is absent,
-    null, blank, not text or holds a NUL (such a request is no sign-in attempt, so not throttled)."""
+def parse_credentials(data: dict) -> tuple[str, str]:
+    """The username and password of an API sign-in's body, to pass to `sign_in`; or Invalid keyed by
+    the field that is absent, null, blank, not text or holds a NUL (such a request is no sign-in
+    attempt, so not throttled)."""
     cleaned, errors = rules.collect(data, {"username": rules.text, "password": rules.secret}, partial=False)
     if errors:
         raise Invalid(errors)
@@ -253,7 +256,8 @@ def _throttle_key(username) -> str:
 
 
 def sign_in(*, username, password, address: str, via: str) -> User:
-    """Authenticate under the failed-login throttle shared by the API and the portal.
+    """The one way to sign in (portal, API): check the credentials under the failed-login throttle
+    the API and the portal share.
 
     Raises Throttled while too many recent failures stand for this username or address, and
     Invalid (one message for every kind of miss) when the credentials are wrong. A password
@@ -265,7 +269,7 @@ def sign_in(*, username, password, address: str, via: str) -> User:
         raise Invalid(errors)
     key = _throttle_key(username)
     throttle.check(username=key, address=address)
-    user = authenticate(username, password)
+    user = _user_with(username, password)
     if user is None:
         throttle.failed(username=key, address=address)
         raise Invalid({"non_field_errors": [BAD_CREDENTIALS]})

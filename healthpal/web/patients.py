@@ -86,7 +86,7 @@ def patient_new():
 @bp.get("/patients/<int:patient_id>")
 def patient_detail(patient_id: int):
     """A patient's details, assessment history (filterable by type) and score trends."""
-    patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
+    patient = patients.read(actor=me(), via=VIA, patient_id=patient_id)
     history = assessments.history(actor=me(), via=VIA, patient_id=patient.id)
     types = sorted({row.type for row in history})
     kind = request.args.get("type", "")
@@ -109,7 +109,7 @@ def patient_edit(patient_id: int):
     one changes nothing and comes back with who saved it, when, and their values beside the user's."""
     security.allow_google_maps()
     if request.method == "GET":
-        patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
+        patient = patients.read(actor=me(), via=VIA, patient_id=patient_id)
         return render_template("patients/form.html", patient=patient, values=forms.patient_values(patient),
                                errors={}, version=patient.version)
     patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)
