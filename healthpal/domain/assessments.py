@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Select, false, func, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from healthpal.domain import audit, clock, patients, rules, versions
 from healthpal.domain.exceptions import Invalid, NotFound
@@ -291,18 +291,21 @@ def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expe
         patients.refresh_last_assessment(patient_id)
 
 
-def latest_for(*, actor: User, via: str, patient_ids) -> dict[int, Assessment]:
+def latest_for(*, actor: User, via: str, patient_ids) -> dict:
     """The most recent assessment (latest date, then highest id) of each of these visible
-    patients, keyed by patient id, in one query (for a page of patients)."""
+    patients, keyed by patient id, as a read-only row of (id, patient_id, type, date, score), in
+    one query (for a page of patients)."""
     ids = [number for number in patient_ids if rules.is_id(number)]
     if not ids:
         return {}
     rank = func.row_number().over(
         partition_by=Assessment.patient_id, order_by=(Assessment.date.desc(), Assessment.id.desc()),
     ).label("rank")
-    ranked = visible(actor, via).where(Assessment.patient_id.in_(ids)).add_columns(rank).subquery()
-    latest = aliased(Assessment, ranked)
-    return {a.patient_id: a for a in db.session.scalars(select(latest).where(ranked.c.rank == 1))}
+    ranked = (visible(actor, via).where(Assessment.patient_id.in_(ids))
+              .with_only_columns(Assessment.id, Assessment.patient_id, Assessment.type, Assessment.date,
+                                 Assessment.score, rank).subquery())
+    latest = select(ranked.c.id, ranked.c.patient_id, ranked.c.type, ranked.c.date, ranked.c.score)
+    return {row.patient_id: row for row in db.session.execute(latest.where(ranked.c.rank == 1))}
 
 
 def history(*, actor: User, via: str, patient_id: int) -> list:
