@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from healthpal import sign_in_throttle
 from healthpal.domain import channels, sessions, users
 from healthpal.domain.exceptions import Invalid
 from healthpal.extensions import db
@@ -31,7 +32,8 @@ def user_signing_in(username, password) -> User | None:
     """Who signs in with these credentials now (through `users.sign_in`, as the portal and the API
     do), or None when they are refused; a refusal counts as a failed sign-in for the throttle."""
     try:
-        return users.sign_in(username=username, password=password, address="192.0.2.1", via=channels.API)
+        return users.sign_in(username=username, password=password, address="192.0.2.1", via=channels.API,
+                             throttle=sign_in_throttle.current())
     except Invalid:
         return None
 

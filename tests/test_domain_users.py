@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import delete, func, select
 
+from healthpal import sign_in_throttle
 from healthpal.domain import channels, users
 from healthpal.domain.exceptions import Invalid, NotFound, Throttled
 from healthpal.extensions import db
@@ -43,16 +44,18 @@ def test_usernames_are_unique_ignoring_case(clinician, taken):
     assert count(User) == 1
 
 
+def register(**data):
+    return users.register(via=channels.API, data=data, open_registration=True)
+
+
 def test_register_checks_both_passwords_and_the_username():
-    errors = errors_of(lambda: users.register(via=channels.API, data={"username": "x y", "password1": "abc"}))
+    errors = errors_of(lambda: register(username="x y", password1="abc"))
     assert errors == {"password2": ["This field is required."], "username": errors["username"]}
-    errors = errors_of(lambda: users.register(via=channels.API, data={
-        "username": "dana", "password1": PASSWORD, "password2": PASSWORD + "!"}))
+    errors = errors_of(lambda: register(username="dana", password1=PASSWORD, password2=PASSWORD + "!"))
     assert errors == {"password2": [users.MISMATCH]}
-    errors = errors_of(lambda: users.register(via=channels.API, data={
-        "username": "dana", "password1": "password", "password2": "password"}))
+    errors = errors_of(lambda: register(username="dana", password1="password", password2="password"))
     assert errors == {"password2": ["This password is too common."]}
-    user = users.register(via=channels.API, data={"username": "dana", "password1": PASSWORD, "password2": PASSWORD})
+    user = register(username="dana", password1=PASSWORD, password2=PASSWORD)
     assert user_signing_in("dana", PASSWORD) == user and not user.is_superuser
 
 
@@ -151,7 +154,8 @@ def test_unassigned_patients_may_share_a_name_and_birthdate(clinician, other_cli
 # --- sign in ------------------------------------------------------------------------------------------
 
 def sign_in(username, password=PASSWORD, address="10.0.0.1"):
-    return users.sign_in(username=username, password=password, address=address, via=channels.API)
+    return users.sign_in(username=username, password=password, address=address, via=channels.API,
+                         throttle=sign_in_throttle.current())
 
 
 def test_sign_in_takes_only_an_active_user_with_the_right_password(clinician):
@@ -213,7 +217,8 @@ def test_failures_from_one_address_throttle_that_address(app, clinician, monkeyp
 # --- passwords -----------------------------------------------------------------------------------------
 
 def change(user, address="10.0.0.1", **data):
-    return users.change_password(actor=user, via=channels.API, data=data, address=address)
+    return users.change_password(actor=user, via=channels.API, data=data, address=address,
+                                 throttle=sign_in_throttle.current())
 
 
 def test_change_password_errors_are_keyed_by_field(clinician):

@@ -14,7 +14,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 
 from healthpal.api import errors
-from healthpal.domain import sessions, users
+from healthpal.domain import sessions
 from healthpal.extensions import jwt
 from healthpal.models import SessionRecord, User
 
@@ -61,21 +61,14 @@ def _issued_by_us(claims: dict) -> bool:
 
 
 def _holder(claims: dict) -> tuple[User | None, SessionRecord | None]:
-    """The token's account (None when deleted, deactivated or not the account the token was issued
-    to) and its session record (None when the sign-in has ended): one query per token per request,
-    a second only for a token no longer honoured."""
+    """The token's account and session record, as `sessions.token_holder` judges them, once per
+    token per request."""
     if not _issued_by_us(claims):
         return None, None
     cache = g.setdefault(_HOLDERS, {})
     key = (claims["sub"], claims.get("jti"))
     if key not in cache:
-        user_id = int(claims["sub"])
-        record = sessions.honoured(kind=sessions.APP, secret=claims[SESSION], user_id=user_id,
-                                   user_key=claims[KEY])
-        if record is not None:
-            cache[key] = (record.user, record)
-        else:
-            cache[key] = (users.account(user_id=user_id, key=claims[KEY]), None)
+        cache[key] = sessions.token_holder(secret=claims[SESSION], user_id=int(claims["sub"]), user_key=claims[KEY])
     return cache[key]
 
 

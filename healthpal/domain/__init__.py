@@ -12,7 +12,8 @@ Glossary (the words the domain's signatures use):
   It is recorded on every audit event, and it is part of the scope: only in the admin panel does a
   superuser see every record.
 - scope: what an actor may reach, as a query (`patients.visible`, `assessments.visible`): a
-  clinician's own patients and assessments. Anything outside it is NotFound, never "forbidden".
+  clinician's own patients and assessments; everything for whoever `scope.sees_everything` (a
+  superuser in the admin panel). Anything outside it is NotFound, never "forbidden".
 - version: a patient's or assessment's change counter (`versions`), bumped by every committed
   change. A write may name the version its author read (`expected`); an older one raises Stale.
 - audit event: one row of the append-only trail (`audit.record`): who (actor), how (channel), what

@@ -6,7 +6,7 @@ from typing import NamedTuple
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from healthpal.domain import audit, clock, patients, rules, versions
+from healthpal.domain import audit, clock, patients, rules, scope, snapshots, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
@@ -59,7 +59,7 @@ def visible(actor: User, via: str) -> Select:
     An assessment carries its patient's clinician, so this reads the clinician's own rows only.
     """
     stmt = select(Assessment)
-    if not patients.sees_everything(actor, via):
+    if not scope.sees_everything(actor, via):
         stmt = stmt.where(Assessment.clinician_id == actor.id)
     return stmt
 
@@ -208,16 +208,6 @@ def _check_unique(patient: Patient, day, kind: str, exclude_id: int | None) -> N
         raise Invalid({"non_field_errors": [DUPLICATE]})
 
 
-def _snapshot(assessment: Assessment) -> dict:
-    return {
-        "patient": assessment.patient_id,
-        "type": assessment.type,
-        "date": assessment.date,
-        "score": assessment.score,
-        "qna_rounds": [[r.question, r.answer] for r in assessment.rounds],
-    }
-
-
 def _rounds(pairs) -> list[QARound]:
     return [QARound(position=i, question=q, answer=a) for i, (q, a) in enumerate(pairs)]
 
@@ -237,7 +227,7 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
         db.session.flush()
         patients.refresh_last_assessment(assessment.patient_id)
         audit.record(actor=actor, via=via, action=audit.CREATE, entity=assessment,
-                     changes=audit.diff({}, _snapshot(assessment)))
+                     changes=audit.diff({}, snapshots.assessment(assessment)))
     return assessment
 
 
@@ -247,9 +237,9 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
     a whole. Stale if its version is not `expected`. Returns it as this change committed it."""
     with atomic(EXPLAINED):
         assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
-        versions.check(assessment, expected, snapshot=_snapshot)
+        versions.check(assessment, expected, snapshot=snapshots.assessment)
         cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
-        before = _snapshot(assessment)
+        before = snapshots.assessment(assessment)
         touched = sorted({assessment.patient_id, cleaned.get("patient", assessment.patient).id})
         for patient_id in touched:
             patients.lock_last_assessment(patient_id)
@@ -268,7 +258,7 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         db.session.flush()
         for patient_id in touched:
             patients.refresh_last_assessment(patient_id)
-        changes = audit.diff(before, _snapshot(assessment))
+        changes = audit.diff(before, snapshots.assessment(assessment))
         if changes:
             assessment.updated_at = clock.now()
             versions.bump(assessment)
@@ -281,11 +271,11 @@ def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expe
     `expected`."""
     with atomic(EXPLAINED):
         assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
-        versions.check(assessment, expected, snapshot=_snapshot)
+        versions.check(assessment, expected, snapshot=snapshots.assessment)
         patient_id = assessment.patient_id
         patients.lock_last_assessment(patient_id)
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
-                     changes=audit.diff(_snapshot(assessment), {}))
+                     changes=audit.diff(snapshots.assessment(assessment), {}))
         db.session.delete(assessment)
         db.session.flush()
         patients.refresh_last_assessment(patient_id)
