@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher, Type
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -20,6 +21,26 @@ from tests import factories
 from tests.toolkit import sign_in
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--wall-clock", metavar="MOMENT", type=datetime.fromisoformat,
+        help="start every test with the machine's clock at MOMENT (ISO 8601, UTC unless it names a zone), "
+             "ticking on from there: `--wall-clock 2026-12-31T23:59:59.9` shows that no test depends on the "
+             "real date or on when it runs")
+
+
+@pytest.fixture(autouse=True)
+def _wall_clock(request):
+    """With `--wall-clock`, the whole process (test, app, live servers in threads) sees that moment
+    when the test starts; Chromium and subprocesses keep the real clock."""
+    moment = request.config.getoption("--wall-clock")
+    if moment is None:
+        yield
+        return
+    with time_machine.travel(moment if moment.tzinfo else moment.replace(tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -198,8 +219,11 @@ def bob(app, other_clinician):
 
 @pytest.fixture
 def admin(app, superuser):
-    """A test client signed in as the superuser root (the admin panel's sign-in is the portal's)."""
-    return sign_in(app.test_client(), superuser.username)
+    """A test client signed in as the superuser root (the admin panel's sign-in is the portal's), the
+    welcome of signing in already shown (on the panel's home page), as a session that went on."""
+    client = sign_in(app.test_client(), superuser.username)
+    client.get("/admin/")
+    return client
 
 
 class FrozenClock:

@@ -9,10 +9,12 @@
   signed in to the portal, and so to the admin panel for a superuser), `browser_sign_in` (a Playwright
   page), `signed_in_once` (a mobile sign-in, by the domain).
 - Reading forms (through `tests/markup.py`): `version_in` (the record version a form carries).
-- Servers of the test's own: `free_port`, `scratch_postgresql` (a brand-new PostgreSQL database).
+- Servers of the test's own: `free_port`, `listening`, `wait_until` (never a fixed sleep),
+  `scratch_postgresql` (a brand-new PostgreSQL database).
 """
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -192,6 +194,26 @@ def signed_in_once(user) -> None:
 
 
 # --- servers of the test's own -------------------------------------------------------------------
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port` now."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def wait_until(condition, *, seconds: float, what: str, every: float = 0.05):
+    """Ask `condition()` again and again until it answers something true, and return that; the test
+    fails if `seconds` pass first. For waiting on a real server or process: never a fixed sleep."""
+    deadline = time.monotonic() + seconds
+    while not (answer := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds:g} s: {what}")
+        time.sleep(every)
+    return answer
+
 
 def free_port() -> int:
     """A port on 127.0.0.1 where nothing listens (a connection there is refused; a server may take it)."""
