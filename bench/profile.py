@@ -4,7 +4,10 @@
         python bench/profile.py [--path assessment] [--requests 2000] [--html out.html]
 
 Sends the requests through the app (no server, no network) as `clin001` of the dataset of
-bench/seed.py, in production mode, and prints where the time went. Paths: `assessment` (detail),
+bench/seed.py, in production mode, and prints this process's CPU time per request (the best and
+the median of `--rounds` rounds without the profiler: the machine may be shared, and the CPU a
+process gets for itself is steadier than the wall clock) with the SQL statements per request, then
+where the time went. Paths: `assessment` (detail),
 `patient` (detail), `create` (an assessment with 5 rounds, removed again afterwards), `update`,
 `assessments` (the list, page_size=100), `patients` (the list, page_size=100).
 """
@@ -12,11 +15,12 @@ import argparse
 import json
 import os
 import secrets
+import statistics
 import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,6 +34,8 @@ def arguments():
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--username", default="clin001")
     parser.add_argument("--password", default="bench-password-2026")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --requests timed without the profiler")
+    parser.add_argument("--no-profile", action="store_true", help="only the timed rounds, no pyinstrument")
     parser.add_argument("--html", help="also write pyinstrument's HTML report here")
     return parser.parse_args()
 
@@ -42,7 +48,8 @@ def request_for(path: str, n: int, ids: dict) -> tuple[str, str, dict | None]:
         "patient": ("GET", f"/api/patients/{patient}/", None),
         "create": ("POST", "/api/assessments/", {"patient": patient, "type": f"Profile {n}", "score": 50,
                                                   "qna_rounds": ROUNDS}),
-        "update": ("PATCH", f"/api/assessments/{assessment}/", {"score": n % 101, "qna_rounds": ROUNDS}),
+        "update": ("PATCH", f"/api/assessments/{assessment}/", {"score": n % 101, "qna_rounds": [
+            {"question": f"Question {k} of {n}?", "answer": f"Answer {k}"} for k in range(5)]}),
         "assessments": ("GET", "/api/assessments/?page_size=100", None),
         "patients": ("GET", "/api/patients/?page_size=100", None),
     }[path]
@@ -67,23 +74,48 @@ def main() -> None:
                                                    " LIMIT 1000"), {"c": clinician}))
                for table in ("patients", "assessments")}
         db.session.remove()
-    for n in range(50):  # warm-up
-        method, path, body = request_for(args.path, n, ids)
-        client.open(path, method=method, headers=headers, json=body)
-    profiler = Profiler(interval=0.0005)
-    began, cpu = time.perf_counter(), time.process_time()
-    with profiler:
-        for n in range(args.requests):
-            method, path, body = request_for(args.path, 50 + n, ids)
+    sent = 0
+
+    def send(count: int) -> None:
+        nonlocal sent
+        for _ in range(count):
+            method, path, body = request_for(args.path, sent, ids)
+            sent += 1
             response = client.open(path, method=method, headers=headers, json=body)
             if response.status_code >= 300:
                 sys.exit(f"{method} {path}: {response.status_code} {json.dumps(response.json)[:300]}")
-    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
-    print(f"{args.requests} × {args.path}, in process: {elapsed / args.requests * 1000:.2f} ms per request, "
-          f"{cpu / args.requests * 1000:.2f} ms of this process's CPU (the database's is apart)")
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
-    if args.html:
-        Path(args.html).write_text(profiler.output_html())
+
+    send(50)  # warm-up
+    statements = []
+
+    def note(*_):
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    send(10)
+    event.remove(engine, "before_cursor_execute", note)
+    print(f"{len(statements) / 10:g} SQL statements per request")
+    cpu_ms = []
+    for _ in range(args.rounds):
+        began = time.process_time()
+        send(args.requests)
+        cpu_ms.append((time.process_time() - began) / args.requests * 1000)
+    if cpu_ms:
+        print(f"{args.requests} × {args.path}, in process, {args.rounds} rounds: {min(cpu_ms):.2f} ms of this "
+              f"process's CPU per request at best, {statistics.median(cpu_ms):.2f} the median "
+              f"({', '.join(f'{ms:.2f}' for ms in cpu_ms)}; the database's CPU is apart)")
+    if not args.no_profile:
+        profiler = Profiler(interval=0.0005)
+        began = time.perf_counter()
+        with profiler:
+            send(args.requests)
+        elapsed = time.perf_counter() - began
+        print(f"under the profiler: {elapsed / args.requests * 1000:.2f} ms per request (wall clock)")
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        if args.html:
+            Path(args.html).write_text(profiler.output_html())
     if args.path == "create":
         with app.app_context():
             db.session.execute(text("DELETE FROM assessments WHERE type LIKE 'Profile %'"))
