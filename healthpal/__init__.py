@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     trust_proxies(app)
     register_extensions(app)
     keep_sessions_on_the_server(app)
+    throttle_failed_sign_ins(app)
     adapt_sqlite(app)
     guard_audit(app)
     register_observability(app)
@@ -80,6 +81,13 @@ def keep_sessions_on_the_server(app: Flask) -> None:
     from healthpal import server_sessions
 
     server_sessions.init_app(app)
+
+
+def throttle_failed_sign_ins(app: Flask) -> None:
+    """The failed sign-in throttle's counters, this app's own (its limits come from the settings)."""
+    from healthpal import sign_in_throttle
+
+    sign_in_throttle.init_app(app)
 
 
 def adapt_sqlite(app: Flask) -> None:

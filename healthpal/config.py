@@ -30,7 +30,8 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
-def _flag(name: str, default: bool = False) -> bool:
+def _on_off(name: str, default: bool = False) -> bool:
+    """An on/off setting: `1`, `true`, `yes` or `on` (any case) is on; unset is `default`."""
     value = os.environ.get(name)
     if value is None:
         return default
@@ -92,7 +93,7 @@ def from_environment(instance_path: str) -> dict:
         "DATABASE_STATEMENT_TIMEOUT": _seconds("DATABASE_STATEMENT_TIMEOUT", 15),
         "DATABASE_LOCK_TIMEOUT": _seconds("DATABASE_LOCK_TIMEOUT", 5),
         "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT": _seconds("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 20),
-        "HEALTHPAL_OPEN_REGISTRATION": _flag("HEALTHPAL_OPEN_REGISTRATION"),
+        "HEALTHPAL_OPEN_REGISTRATION": _on_off("HEALTHPAL_OPEN_REGISTRATION"),
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=_int("JWT_ACCESS_TOKEN_SECONDS", 30 * 60)),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=_int("JWT_REFRESH_TOKEN_SECONDS", 24 * 3600)),
         "HEALTHPAL_LOGIN_FAILURES_PER_USER": _int("HEALTHPAL_LOGIN_FAILURES_PER_USER", 5),
@@ -107,7 +108,7 @@ def from_environment(instance_path: str) -> dict:
         "HEALTHPAL_CLINIC_NAME": os.environ.get("HEALTHPAL_CLINIC_NAME", "").strip() or "Healthpal",
         # The portal's cookie: never readable by scripts, not sent on other sites' subrequests or
         # POSTs, and (in production, unless turned off for a plain-HTTP test) only over HTTPS.
-        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", default=env_name == "production"),
+        "SESSION_COOKIE_SECURE": _on_off("SESSION_COOKIE_SECURE", default=env_name == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # How many reverse proxies (nginx, a load balancer) stand in front of the app and set
@@ -115,7 +116,7 @@ def from_environment(instance_path: str) -> dict:
         "HEALTHPAL_TRUSTED_PROXIES": _int("HEALTHPAL_TRUSTED_PROXIES", 0),
         # Declares that clients reach the app through a reverse proxy (nginx, a load balancer); with
         # no trusted proxy count, every client would then seem to come from the proxy's address.
-        "HEALTHPAL_BEHIND_PROXY": _flag("HEALTHPAL_BEHIND_PROXY"),
+        "HEALTHPAL_BEHIND_PROXY": _on_off("HEALTHPAL_BEHIND_PROXY"),
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies: 1 MiB at most (413 beyond)
         # Database errors never carry the statement's values (patients' names) into a log line.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from healthpal.domain import sessions
+from healthpal import sign_in_throttle
+from healthpal.domain import channels, sessions, users
 from healthpal.domain.exceptions import Invalid
 from healthpal.extensions import db
-from healthpal.models import SessionRecord
+from healthpal.models import SessionRecord, User
 
 
 def count(model) -> int:
@@ -25,6 +26,16 @@ def errors_of(call) -> dict:
     with pytest.raises(Invalid) as caught:
         call()
     return caught.value.errors
+
+
+def user_signing_in(username, password) -> User | None:
+    """Who signs in with these credentials now (through `users.sign_in`, as the portal and the API
+    do), or None when they are refused; a refusal counts as a failed sign-in for the throttle."""
+    try:
+        return users.sign_in(username=username, password=password, address="192.0.2.1", via=channels.API,
+                             throttle=sign_in_throttle.current())
+    except Invalid:
+        return None
 
 
 def sessions_of(user) -> int:

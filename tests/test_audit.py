@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from healthpal import sign_in_throttle
 from healthpal.domain import audit, channels, patients, users
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, User
@@ -168,8 +169,8 @@ def test_deleting_a_user_records_each_patient_left_unassigned(ctx, runner):
 
 
 def test_a_self_registration_is_recorded_with_the_new_user_as_actor():
-    user = users.register(via=channels.API, data={"username": "dana", "password1": "a-long-fresh-secret",
-                                                  "password2": "a-long-fresh-secret"})
+    user = users.register(via=channels.API, open_registration=True, data={
+        "username": "dana", "password1": "a-long-fresh-secret", "password2": "a-long-fresh-secret"})
     event = audit.events_for(entity_type="user", entity_id=user.id)[-1]
     assert (event.action, event.actor_id, event.actor_username) == ("create", user.id, "dana")
 
@@ -219,9 +220,10 @@ def test_no_password_or_hash_ever_reaches_the_audit_trail(ctx, runner):
     client.post("/admin/user/new/", data={"username": "dave", "password": secrets[1], "is_active": "y"})
     client.post(f"/admin/user/password/?id={ctx['alice'].id}", data={"password": secrets[2]})
     dave = users.by_username("dave")
-    users.change_password(actor=dave, via=channels.API, address="10.0.0.1", data={
-        "old_password": secrets[1], "new_password1": secrets[3], "new_password2": secrets[3]})
-    users.register(via=channels.API, data={"username": "erin", "password1": secrets[4], "password2": secrets[4]})
+    users.change_password(actor=dave, via=channels.API, address="10.0.0.1", throttle=sign_in_throttle.current(),
+                          data={"old_password": secrets[1], "new_password1": secrets[3], "new_password2": secrets[3]})
+    users.register(via=channels.API, open_registration=True,
+                   data={"username": "erin", "password1": secrets[4], "password2": secrets[4]})
     runner.invoke(args=["delete-user", "carol"])
     hashes = list(db.session.scalars(select(User.password_hash)))
     trail = json.dumps([e.changes for e in audit.events_for()], ensure_ascii=False)
@@ -238,9 +240,9 @@ def test_purge_removes_old_events_and_records_itself(frozen_clock, runner, clini
     frozen_clock.at = datetime(2026, 1, 10, 9, tzinfo=UTC)
     old = factories.make_patient(clinician)
     frozen_clock.at = datetime(2026, 3, 9, 23, 59, 59, tzinfo=UTC)
-    patients.view(actor=clinician, via=channels.API, patient_id=old.id)
+    patients.read(actor=clinician, via=channels.API, patient_id=old.id)
     frozen_clock.at = datetime(2026, 3, 10, 0, 0, tzinfo=UTC)
-    patients.view(actor=clinician, via=channels.API, patient_id=old.id)
+    patients.read(actor=clinician, via=channels.API, patient_id=old.id)
     kept_ids = {e.id for e in audit.events_for() if at_utc(e) >= datetime(2026, 3, 10, tzinfo=UTC)}
     removable = rows(AuditEvent) - len(kept_ids)
     frozen_clock.at = datetime(2026, 6, 20, tzinfo=UTC)

@@ -9,7 +9,7 @@ from healthpal.domain import users
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, User
 from tests import factories
-from tests.helpers import sessions_of, signed_in_once
+from tests.helpers import sessions_of, signed_in_once, user_signing_in
 
 
 def count(model) -> int:
@@ -31,7 +31,7 @@ def test_create_user_makes_a_clinician_who_can_sign_in(runner):
     user = fresh_user("dana")
     assert (user.email, user.first_name, user.last_name, user.is_superuser, user.is_active) == (
         "dana@example.org", "Dana", "Reyes", False, True)
-    assert users.authenticate("dana", "s3cret-enough") == user
+    assert user_signing_in("dana", "s3cret-enough") == user
     assert db.session.scalar(select(AuditEvent.channel).where(AuditEvent.entity_id == user.id)) == "cli"
 
 
@@ -79,7 +79,7 @@ def test_deactivate_user_stops_sign_in_and_revokes_tokens(runner, clinician):
     assert "Deactivated alice" in result.output
     user = fresh_user("alice")
     assert not user.is_active and sessions_of(user) == 0
-    assert users.authenticate("alice", factories.PASSWORD) is None
+    assert user_signing_in("alice", factories.PASSWORD) is None
 
 
 @pytest.mark.parametrize("command", ["deactivate-user", "delete-user"])
@@ -131,7 +131,7 @@ def test_seed_demo_makes_a_clinic_and_is_idempotent(runner):
     logins = printed_logins(first.output)
     assert logins == printed_logins(second.output) == {
         demo.CLINICIAN["username"]: demo.CLINICIAN["password"], demo.ADMIN["username"]: demo.ADMIN["password"]}
-    signed_in = {name: users.authenticate(name, password) for name, password in logins.items()}
+    signed_in = {name: user_signing_in(name, password) for name, password in logins.items()}
     assert all(signed_in.values())
     assert signed_in["admin"].is_superuser and not signed_in["demo"].is_superuser
 
@@ -148,4 +148,4 @@ def test_seed_demo_keeps_existing_users(runner):
     factories.make_user("demo", password="another-password")
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    assert users.authenticate("demo", "another-password") is not None
+    assert user_signing_in("demo", "another-password") is not None

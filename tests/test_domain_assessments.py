@@ -156,12 +156,12 @@ def test_update_and_audit_record_what_changed(patient):
 
 # --- scoping -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("operation", ["get", "view", "update", "patch", "delete"])
+@pytest.mark.parametrize("operation", ["get", "read", "update", "patch", "delete"])
 def test_another_clinicians_assessment_is_not_found(clinician, other_clinician, operation):
     theirs = factories.make_assessment(factories.make_patient(other_clinician), score=40)
     calls = {
         "get": lambda: assessments.get(actor=clinician, via=API, assessment_id=theirs.id),
-        "view": lambda: assessments.view(actor=clinician, via=API, assessment_id=theirs.id),
+        "read": lambda: assessments.read(actor=clinician, via=API, assessment_id=theirs.id),
         "update": lambda: assessments.update(actor=clinician, via=API, assessment_id=theirs.id, data={}),
         "patch": lambda: assessments.update(actor=clinician, via=API, assessment_id=theirs.id, data={"score": 1},
                                             partial=True),

@@ -116,12 +116,12 @@ def test_the_120_year_limit_moves_with_today(clinician, frozen_clock):
 
 # --- scoping ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("operation", ["get", "view", "update", "patch", "delete", "assessment_count"])
+@pytest.mark.parametrize("operation", ["get", "read", "update", "patch", "delete", "assessment_count"])
 def test_another_clinicians_patient_is_not_found(clinician, other_clinician, operation):
     patient = factories.make_patient(other_clinician)
     calls = {
         "get": lambda: patients.get(actor=clinician, via=API, patient_id=patient.id),
-        "view": lambda: patients.view(actor=clinician, via=API, patient_id=patient.id),
+        "read": lambda: patients.read(actor=clinician, via=API, patient_id=patient.id),
         "update": lambda: patients.update(actor=clinician, via=API, patient_id=patient.id, data=VALID),
         "patch": lambda: patients.update(actor=clinician, via=API, patient_id=patient.id, data={}, partial=True),
         "delete": lambda: patients.delete(actor=clinician, via=API, patient_id=patient.id),
@@ -209,7 +209,7 @@ def test_changes_and_reads_are_audited_with_channel_and_actor(clinician):
     patient = patients.create(actor=clinician, via=channels.PORTAL, data=VALID)
     patients.update(actor=clinician, via=API, patient_id=patient.id, data={"phone": "999"}, partial=True)
     patients.update(actor=clinician, via=API, patient_id=patient.id, data={"phone": "999"}, partial=True)
-    patients.view(actor=clinician, via=API, patient_id=patient.id)
+    patients.read(actor=clinician, via=API, patient_id=patient.id)
     events = audit.events_for(patient_id=patient.id)
     assert [(e.action, e.channel, e.actor_username) for e in events] == [
         ("create", "portal", "alice"), ("update", "api", "alice"), ("read", "api", "alice")]

@@ -2,12 +2,13 @@
 import pytest
 from sqlalchemy import delete, func, select
 
+from healthpal import sign_in_throttle
 from healthpal.domain import channels, users
 from healthpal.domain.exceptions import Invalid, NotFound, Throttled
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, Patient, User
 from tests import factories
-from tests.helpers import count, errors_of, reloaded, sessions_of, signed_in_once
+from tests.helpers import count, errors_of, reloaded, sessions_of, signed_in_once, user_signing_in
 
 CLI = channels.CLI
 PASSWORD = factories.PASSWORD
@@ -21,8 +22,8 @@ def test_create_stores_a_hashed_password_and_defaults():
     assert (stored.username, stored.email, stored.first_name, stored.is_active, stored.is_superuser) == (
         "dana", "", "", True, False)
     assert stored.password_hash.startswith("$argon2id$") and "s3cret" not in stored.password_hash
-    assert users.authenticate("dana", " s3cret pass ") == stored          # taken exactly as typed
-    assert users.authenticate("dana", "s3cret pass") is None
+    assert user_signing_in("dana", " s3cret pass ") == stored          # taken exactly as typed
+    assert user_signing_in("dana", "s3cret pass") is None
 
 
 def test_create_reports_every_field_error_at_once():
@@ -43,17 +44,19 @@ def test_usernames_are_unique_ignoring_case(clinician, taken):
     assert count(User) == 1
 
 
+def register(**data):
+    return users.register(via=channels.API, data=data, open_registration=True)
+
+
 def test_register_checks_both_passwords_and_the_username():
-    errors = errors_of(lambda: users.register(via=channels.API, data={"username": "x y", "password1": "abc"}))
+    errors = errors_of(lambda: register(username="x y", password1="abc"))
     assert errors == {"password2": ["This field is required."], "username": errors["username"]}
-    errors = errors_of(lambda: users.register(via=channels.API, data={
-        "username": "dana", "password1": PASSWORD, "password2": PASSWORD + "!"}))
+    errors = errors_of(lambda: register(username="dana", password1=PASSWORD, password2=PASSWORD + "!"))
     assert errors == {"password2": [users.MISMATCH]}
-    errors = errors_of(lambda: users.register(via=channels.API, data={
-        "username": "dana", "password1": "password", "password2": "password"}))
+    errors = errors_of(lambda: register(username="dana", password1="password", password2="password"))
     assert errors == {"password2": ["This password is too common."]}
-    user = users.register(via=channels.API, data={"username": "dana", "password1": PASSWORD, "password2": PASSWORD})
-    assert users.authenticate("dana", PASSWORD) == user and not user.is_superuser
+    user = register(username="dana", password1=PASSWORD, password2=PASSWORD)
+    assert user_signing_in("dana", PASSWORD) == user and not user.is_superuser
 
 
 # --- update and deactivate ----------------------------------------------------------------------------
@@ -108,7 +111,7 @@ def test_deactivate_ends_sign_in_and_every_token(clinician):
     users.deactivate(actor=None, via=CLI, user_id=clinician.id)
     stored = reloaded(User, clinician.id)
     assert not stored.is_active and sessions_of(stored) == 0
-    assert users.authenticate("alice", PASSWORD) is None
+    assert user_signing_in("alice", PASSWORD) is None
     events = count(AuditEvent)
     users.deactivate(actor=None, via=CLI, user_id=clinician.id)        # again: nothing more happens
     assert count(AuditEvent) == events
@@ -148,21 +151,23 @@ def test_unassigned_patients_may_share_a_name_and_birthdate(clinician, other_cli
     assert db.session.scalar(select(func.count()).where(Patient.clinician_id.is_(None))) == 2
 
 
-# --- authenticate and sign in --------------------------------------------------------------------------
-
-def test_authenticate_takes_only_an_active_user_with_the_right_password(clinician):
-    assert users.authenticate("alice", PASSWORD) == clinician
-    assert users.authenticate(" alice ", PASSWORD) == clinician
-    assert users.authenticate("alice", PASSWORD + "x") is None
-    assert users.authenticate("nobody", PASSWORD) is None
-    assert users.authenticate(None, PASSWORD) is None
-    assert users.authenticate("alice", None) is None
-    users.deactivate(actor=None, via=CLI, user_id=clinician.id)
-    assert users.authenticate("alice", PASSWORD) is None
-
+# --- sign in ------------------------------------------------------------------------------------------
 
 def sign_in(username, password=PASSWORD, address="10.0.0.1"):
-    return users.sign_in(username=username, password=password, address=address, via=channels.API)
+    return users.sign_in(username=username, password=password, address=address, via=channels.API,
+                         throttle=sign_in_throttle.current())
+
+
+def test_sign_in_takes_only_an_active_user_with_the_right_password(clinician):
+    assert sign_in("alice") == clinician
+    assert sign_in(" alice ") == clinician
+    refused = {"non_field_errors": [users.BAD_CREDENTIALS]}
+    assert errors_of(lambda: sign_in("alice", PASSWORD + "x")) == refused
+    assert errors_of(lambda: sign_in("nobody")) == refused
+    assert errors_of(lambda: sign_in(["alice"])) == refused
+    assert errors_of(lambda: sign_in("alice", 42)) == refused
+    users.deactivate(actor=None, via=CLI, user_id=clinician.id)
+    assert errors_of(lambda: sign_in("alice")) == refused
 
 
 def test_sign_in_gives_one_message_for_every_kind_of_miss(clinician, other_clinician):
@@ -212,7 +217,8 @@ def test_failures_from_one_address_throttle_that_address(app, clinician, monkeyp
 # --- passwords -----------------------------------------------------------------------------------------
 
 def change(user, address="10.0.0.1", **data):
-    return users.change_password(actor=user, via=channels.API, data=data, address=address)
+    return users.change_password(actor=user, via=channels.API, data=data, address=address,
+                                 throttle=sign_in_throttle.current())
 
 
 def test_change_password_errors_are_keyed_by_field(clinician):
@@ -224,15 +230,15 @@ def test_change_password_errors_are_keyed_by_field(clinician):
     errors = errors_of(lambda: change(clinician, old_password=PASSWORD, new_password1="short",
                                       new_password2="short"))
     assert errors == {"new_password2": ["This password is too short. It must contain at least 8 characters."]}
-    assert users.authenticate("alice", PASSWORD) == clinician
+    assert user_signing_in("alice", PASSWORD) == clinician
 
 
 def test_change_password_ends_earlier_tokens_and_takes_the_new_one(clinician):
     signed_in_once(clinician)
     change(clinician, old_password=PASSWORD, new_password1="a-new-secret", new_password2="a-new-secret")
     assert sessions_of(clinician) == 0
-    assert users.authenticate("alice", PASSWORD) is None
-    assert users.authenticate("alice", "a-new-secret") == reloaded(User, clinician.id)
+    assert user_signing_in("alice", PASSWORD) is None
+    assert user_signing_in("alice", "a-new-secret") == reloaded(User, clinician.id)
     changes = db.session.scalars(select(AuditEvent.changes).where(AuditEvent.action == "update")).all()
     assert changes == [{"password": "changed"}]                # the password itself is never logged
 

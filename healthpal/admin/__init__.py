@@ -12,6 +12,6 @@ from healthpal.admin.access import IndexView
 def init_app(app: Flask) -> None:
     """A new Admin per app: a module-level one would collide across create_app calls (flask-admin #910)."""
     admin = Admin(app, name="Healthpal admin", index_view=IndexView(), theme=Bootstrap4Theme())
-    for make_view in (users.view, patients.view, assessments.view, audit.view):
-        admin.add_view(make_view())
+    for area in (users, patients, assessments, audit):
+        admin.add_view(area.make_view())
     admin.add_link(MenuLink(name="Back to the portal", url="/"))

@@ -127,7 +127,7 @@ class AssessmentView(DomainView):
 
     def find(self, number: int):
         if self.showing_one():
-            return assessments.view(actor=self.actor, via=VIA, assessment_id=number)
+            return assessments.read(actor=self.actor, via=VIA, assessment_id=number)
         return assessments.get(actor=self.actor, via=VIA, assessment_id=number)
 
     def domain_create(self, data: dict):
@@ -150,5 +150,6 @@ class AssessmentView(DomainView):
         assessments.delete(actor=self.actor, via=VIA, assessment_id=record.id)
 
 
-def view() -> AssessmentView:
+def make_view() -> AssessmentView:
+    """The admin panel's assessments view (a new one per app)."""
     return AssessmentView(Assessment, name="Assessments", endpoint="assessment")

@@ -99,5 +99,6 @@ class AuditView(AdminView):
     )
 
 
-def view() -> AuditView:
+def make_view() -> AuditView:
+    """The admin panel's audit log view (a new one per app)."""
     return AuditView(AuditEvent, name="Audit log", endpoint="audit")

@@ -86,7 +86,7 @@ class PatientView(DomainView):
 
     def find(self, number: int):
         if self.showing_one():
-            return patients.view(actor=self.actor, via=VIA, patient_id=number)
+            return patients.read(actor=self.actor, via=VIA, patient_id=number)
         return patients.get(actor=self.actor, via=VIA, patient_id=number)
 
     def domain_create(self, data: dict):
@@ -106,5 +106,6 @@ class PatientView(DomainView):
         patients.delete(actor=self.actor, via=VIA, patient_id=record.id)
 
 
-def view() -> PatientView:
+def make_view() -> PatientView:
+    """The admin panel's patients view (a new one per app)."""
     return PatientView(Patient, name="Patients", endpoint="patient")

@@ -115,5 +115,6 @@ class UserView(DomainView):
         flash(f"{done} user(s) deactivated; {ENDS_ACCESS}.", "success")
 
 
-def view() -> UserView:
+def make_view() -> UserView:
+    """The admin panel's users view (a new one per app)."""
     return UserView(User, name="Users", endpoint="user")

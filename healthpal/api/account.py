@@ -2,6 +2,7 @@
 from flask import request
 from flask_jwt_extended import get_current_user
 
+from healthpal import sign_in_throttle
 from healthpal.api import body, route, serializers
 from healthpal.domain import channels, users
 
@@ -26,5 +27,5 @@ def user_update():
 def password_change():
     """Needs the old password; every token issued before stops working (log in again)."""
     users.change_password(actor=get_current_user(), via=channels.API, data=body.json_object(),
-                          address=request.remote_addr or "")
+                          address=request.remote_addr or "", throttle=sign_in_throttle.current())
     return {"detail": PASSWORD_SAVED}

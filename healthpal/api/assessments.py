@@ -26,8 +26,8 @@ def assessment_create():
 
 @route("/assessments/<id:assessment_id>/", methods=["GET"])
 def assessment_detail(assessment_id: int):
-    assessment = assessments.view(actor=get_current_user(), via=channels.API, assessment_id=assessment_id)
-    return conditional.read(serializers.assessment(assessment), assessment)
+    assessment = assessments.read(actor=get_current_user(), via=channels.API, assessment_id=assessment_id)
+    return conditional.get_response(serializers.assessment(assessment), assessment)
 
 
 @route("/assessments/<id:assessment_id>/", methods=["PUT", "PATCH"])

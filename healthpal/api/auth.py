@@ -1,13 +1,13 @@
 """Sign-in and tokens: login, refresh, verify, logout and (when a clinic enables it) registration."""
 from flask import current_app, request
 
+from healthpal import sign_in_throttle
 from healthpal.api import body, errors, route, serializers, tokens
 from healthpal.domain import channels, rules, sessions, users
 from healthpal.domain.exceptions import Invalid
 
 LOGGED_OUT = "Successfully logged out."
 NO_REFRESH = "Refresh token was not included in request data."
-REGISTRATION_CLOSED = "Registration is closed: an administrator creates clinician accounts."
 
 
 def _token(data: dict, name: str) -> str:
@@ -25,9 +25,9 @@ def _issue(user) -> dict:
 
 @route("/auth/login/", methods=["POST"])
 def login():
-    username, password = users.credentials(body.json_object())
+    username, password = users.parse_credentials(body.json_object())
     user = users.sign_in(username=username, password=password, address=request.remote_addr or "",
-                         via=channels.API)
+                         via=channels.API, throttle=sign_in_throttle.current())
     return serializers.signed_in(user, _issue(user))
 
 
@@ -35,7 +35,7 @@ def login():
 def token_refresh():
     encoded = _token(body.json_object(), "refresh")
     try:
-        claims, record = tokens.read(encoded, kind=tokens.REFRESH)
+        claims, record = tokens.decode_honoured(encoded, kind=tokens.REFRESH)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
     access = tokens.refreshed(claims, record)
@@ -46,7 +46,7 @@ def token_refresh():
 def token_verify():
     encoded = _token(body.json_object(), "token")
     try:
-        tokens.read(encoded)
+        tokens.decode_honoured(encoded)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
     return {}
@@ -60,7 +60,7 @@ def logout():
     if encoded is None:
         return errors.error_response(401, NO_REFRESH)
     try:
-        _, record = tokens.read(encoded, kind=tokens.REFRESH)
+        _, record = tokens.decode_honoured(encoded, kind=tokens.REFRESH)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
     presented = tokens.presented_session()
@@ -70,7 +70,8 @@ def logout():
 
 @route("/auth/registration/", methods=["POST"])
 def registration():
-    if not current_app.config["HEALTHPAL_OPEN_REGISTRATION"]:
-        return errors.error_response(403, REGISTRATION_CLOSED)
-    user = users.register(via=channels.API, data=body.json_object())
+    """A new, signed-in user; while registration is closed, 403 whatever the body."""
+    open_registration = current_app.config["HEALTHPAL_OPEN_REGISTRATION"]
+    users.check_registration(open_registration=open_registration)
+    user = users.register(via=channels.API, data=body.json_object(), open_registration=open_registration)
     return serializers.signed_in(user, _issue(user)), 201

@@ -37,8 +37,9 @@ def tagged(body: dict, record, status: int = 200):
     return answer(json_text(body), status=status, tag=etag(record))
 
 
-def read(body: dict, record):
-    """A detail GET: 304 with no body when If-None-Match names the current version, else the body."""
+def get_response(body: dict, record):
+    """The response to a detail GET: 304 with no body when If-None-Match names the current version,
+    else the body."""
     if request.if_none_match.contains_weak(etag(record)):
         response = current_app.response_class(status=304)
         response.set_etag(etag(record))

@@ -3,7 +3,16 @@ from flask import Blueprint, jsonify
 from werkzeug.http import HTTP_STATUS_CODES
 
 from healthpal.domain import versions
-from healthpal.domain.exceptions import Conflict, InFlight, Invalid, KeyReused, NotFound, Stale, Throttled
+from healthpal.domain.exceptions import (
+    Conflict,
+    InFlight,
+    Invalid,
+    KeyReused,
+    NotAllowed,
+    NotFound,
+    Stale,
+    Throttled,
+)
 
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Bearer realm="api"'}
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
@@ -55,6 +64,10 @@ def not_found(error: NotFound):
     return error_response(404, str(error) or "Not found.")
 
 
+def not_allowed(error: NotAllowed):
+    return error_response(403, str(error))
+
+
 def throttled(error: Throttled):
     return error_response(
         429, f"Too many failed login attempts. Try again in {error.retry_after} seconds.",
@@ -80,6 +93,7 @@ def register(blueprint: Blueprint) -> None:
     """Render the domain's exceptions raised by the API's views."""
     blueprint.register_error_handler(Invalid, invalid)
     blueprint.register_error_handler(NotFound, not_found)
+    blueprint.register_error_handler(NotAllowed, not_allowed)
     blueprint.register_error_handler(Throttled, throttled)
     blueprint.register_error_handler(Stale, stale)
     blueprint.register_error_handler(Conflict, conflict)

@@ -24,8 +24,8 @@ def patient_create():
 
 @route("/patients/<id:patient_id>/", methods=["GET"])
 def patient_detail(patient_id: int):
-    patient = patients.view(actor=get_current_user(), via=channels.API, patient_id=patient_id)
-    return conditional.read(serializers.patient(patient), patient)
+    patient = patients.read(actor=get_current_user(), via=channels.API, patient_id=patient_id)
+    return conditional.get_response(serializers.patient(patient), patient)
 
 
 @route("/patients/<id:patient_id>/", methods=["PUT", "PATCH"])

@@ -14,7 +14,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 
 from healthpal.api import errors
-from healthpal.domain import sessions, users
+from healthpal.domain import sessions
 from healthpal.extensions import jwt
 from healthpal.models import SessionRecord, User
 
@@ -61,21 +61,14 @@ def _issued_by_us(claims: dict) -> bool:
 
 
 def _holder(claims: dict) -> tuple[User | None, SessionRecord | None]:
-    """The token's account (None when deleted, deactivated or not the account the token was issued
-    to) and its session record (None when the sign-in has ended): one query per token per request,
-    a second only for a token no longer honoured."""
+    """The token's account and session record, as `sessions.token_holder` judges them, once per
+    token per request."""
     if not _issued_by_us(claims):
         return None, None
     cache = g.setdefault(_HOLDERS, {})
     key = (claims["sub"], claims.get("jti"))
     if key not in cache:
-        user_id = int(claims["sub"])
-        record = sessions.honoured(kind=sessions.APP, secret=claims[SESSION], user_id=user_id,
-                                   user_key=claims[KEY])
-        if record is not None:
-            cache[key] = (record.user, record)
-        else:
-            cache[key] = (users.account(user_id=user_id, key=claims[KEY]), None)
+        cache[key] = sessions.token_holder(secret=claims[SESSION], user_id=int(claims["sub"]), user_key=claims[KEY])
     return cache[key]
 
 
@@ -83,11 +76,12 @@ def _active_user(claims: dict) -> User | None:
     return _holder(claims)[0]
 
 
-def _revoked(claims: dict) -> bool:
+def _sign_in_ended(claims: dict) -> bool:
     """The token's sign-in has ended (logout, password change or reset, ended from the account page),
     or it does not have the claims of our tokens.
 
-    A token whose account is gone is not "revoked": the user lookup answers `user_not_found` for it.
+    flask-jwt-extended calls this its "revoked" check. A token whose account is gone is not refused
+    here: the user lookup answers `user_not_found` for it.
     """
     if not _issued_by_us(claims):
         return True
@@ -95,8 +89,9 @@ def _revoked(claims: dict) -> bool:
     return user is not None and record is None
 
 
-def read(encoded: str, *, kind: str | None = None) -> tuple[dict, SessionRecord]:
-    """The claims and session record of a token sent in a body, or TokenNotValid.
+def decode_honoured(encoded: str, *, kind: str | None = None) -> tuple[dict, SessionRecord]:
+    """Decode a token sent in a body and judge it: its claims and session record while
+    `sessions.honoured` honours its sign-in, otherwise TokenNotValid.
 
     `kind` (ACCESS or REFRESH) is required when given; otherwise either kind is accepted.
     """
@@ -141,7 +136,7 @@ def presented_session() -> SessionRecord | None:
 
 def register_loaders() -> None:
     """Point flask-jwt-extended at our holder check and our 401 bodies."""
-    jwt.token_in_blocklist_loader(lambda _header, claims: _revoked(claims))
+    jwt.token_in_blocklist_loader(lambda _header, claims: _sign_in_ended(claims))
     jwt.user_lookup_loader(lambda _header, claims: _active_user(claims))
     jwt.user_lookup_error_loader(errors.user_not_found)
     jwt.unauthorized_loader(errors.not_authenticated)

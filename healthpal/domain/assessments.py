@@ -4,7 +4,7 @@ from sqlalchemy import delete as delete_rows
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from healthpal.domain import audit, clock, patients, rules, versions
+from healthpal.domain import audit, clock, patients, rules, scope, snapshots, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
@@ -38,7 +38,7 @@ def visible(actor: User, via: str) -> Select:
     An assessment carries its patient's clinician, so this reads the clinician's own rows only.
     """
     stmt = select(Assessment)
-    if not patients.sees_everything(actor, via):
+    if not scope.sees_everything(actor, via):
         stmt = stmt.where(Assessment.clinician_id == actor.id)
     return stmt
 
@@ -71,7 +71,7 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) 
     rounds included, waits) and reads them and its rounds afresh, whatever this session held."""
     if not rules.is_id(assessment_id):
         raise NotFound("Not found.")
-    everything = patients.sees_everything(actor, via)
+    everything = scope.sees_everything(actor, via)
     values = {"assessment_id": assessment_id} if everything else {"assessment_id": assessment_id, "actor_id": actor.id}
     if not for_update:
         assessment = db.session.scalar(_GET[everything], values)
@@ -85,8 +85,9 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) 
     return assessment
 
 
-def view(*, actor: User, via: str, assessment_id: int) -> Assessment:
-    """`get`, recorded in the audit trail as a read."""
+def read(*, actor: User, via: str, assessment_id: int) -> Assessment:
+    """The audited read: one visible assessment (as `get`), and an audit event recording that `actor`
+    read it through `via`. For showing an assessment to someone; `get` is for writes and checks."""
     assessment = get(actor=actor, via=via, assessment_id=assessment_id)
     with atomic():
         audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
@@ -205,16 +206,6 @@ def _check_unique(patient: Patient, day, kind: str, exclude_id: int | None) -> N
         raise Invalid({"non_field_errors": [DUPLICATE]})
 
 
-def _snapshot(assessment: Assessment) -> dict:
-    return {
-        "patient": assessment.patient_id,
-        "type": assessment.type,
-        "date": assessment.date,
-        "score": assessment.score,
-        "qna_rounds": [[r.question, r.answer] for r in assessment.rounds],
-    }
-
-
 _ROUNDS = QARound.__table__
 
 
@@ -252,7 +243,7 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
         _store_rounds(assessment, cleaned["qna_rounds"], replace=False)
         patients.refresh_last_assessment(assessment.patient_id)
         audit.record(actor=actor, via=via, action=audit.CREATE, entity=assessment,
-                     changes=audit.diff({}, _snapshot(assessment)))
+                     changes=audit.diff({}, snapshots.assessment(assessment)))
     return assessment
 
 
@@ -262,9 +253,9 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
     a whole. Stale if its version is not `expected`. Returns it as this change committed it."""
     with atomic(EXPLAINED):
         assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
-        versions.check(assessment, expected, snapshot=_snapshot)
+        versions.check(assessment, expected, snapshot=snapshots.assessment)
         cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
-        before = _snapshot(assessment)
+        before = snapshots.assessment(assessment)
         patient = cleaned.get("patient", assessment.patient)
         day, kind = cleaned.get("date", assessment.date), cleaned.get("type", assessment.type)
         # A patient's last assessment follows its assessments' dates and scores only.
@@ -282,7 +273,7 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         assessment.patient_id, assessment.clinician_id = patient.id, patient.clinician_id
         if "qna_rounds" in cleaned and before["qna_rounds"] != [list(p) for p in cleaned["qna_rounds"]]:
             _store_rounds(assessment, cleaned["qna_rounds"], replace=True)
-        changes = audit.diff(before, _snapshot(assessment))
+        changes = audit.diff(before, snapshots.assessment(assessment))
         if changes:
             assessment.updated_at = clock.now()
             versions.bump(assessment)
@@ -299,11 +290,11 @@ def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expe
     `expected`."""
     with atomic(EXPLAINED):
         assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
-        versions.check(assessment, expected, snapshot=_snapshot)
+        versions.check(assessment, expected, snapshot=snapshots.assessment)
         patient_id = assessment.patient_id
         patients.lock_last_assessment(patient_id)
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
-                     changes=audit.diff(_snapshot(assessment), {}))
+                     changes=audit.diff(snapshots.assessment(assessment), {}))
         db.session.delete(assessment)
         db.session.flush()
         patients.refresh_last_assessment(patient_id)

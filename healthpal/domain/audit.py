@@ -3,7 +3,7 @@
 Recorded: each create, update and delete of a user, patient or assessment, whichever way it came
 in (channel `api`, `portal`, `admin` or `cli`), including the patients a user's deletion leaves
 unassigned and the assessments deleted with their patient; each read of one patient or one
-assessment (`patients.view`, `assessments.view`); and each export (`record_export`: which list, in
+assessment (`patients.read`, `assessments.read`); and each export (`record_export`: which list, in
 which format, with which filters, how many records). An event holds the UTC time, the actor (user id
 and username; for a CLI command, the operating-system account that ran it, as `os:<name>`), the
 action, the entity type and id, the patient it concerns, the channel, and `changes`:

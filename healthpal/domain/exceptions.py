@@ -29,6 +29,10 @@ class Throttled(DomainError):
         self.retry_after = retry_after
 
 
+class NotAllowed(DomainError):
+    """The clinic's settings do not allow this (self-registration while it is closed); the message says so."""
+
+
 class Stale(DomainError):
     """The record changed since the version the caller read; nothing was written.
 

@@ -35,8 +35,9 @@ class Page:
 
 
 def number(raw: str | None) -> int | str:
-    """A page number as a query string gives it: an int for ASCII digits, "last", or the text
-    itself, which `paginate` refuses as an invalid page. Absent means page 1."""
+    """A page number as a query string gives it (the portal's list and the API alike): an int for
+    ASCII digits, "last", or the text itself, which `paginate` refuses as an invalid page, as it
+    does a number outside 1..MAX_PAGE or past the last page. Absent means page 1."""
     if raw is None:
         return 1
     raw = raw.strip()

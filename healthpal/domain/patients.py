@@ -6,7 +6,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, selec
 from sqlalchemy import update as update_rows
 from sqlalchemy.orm import selectinload
 
-from healthpal.domain import audit, channels, clock, rules, versions
+from healthpal.domain import audit, channels, clock, rules, scope, snapshots, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
@@ -30,15 +30,10 @@ UNKNOWN_CLINICIAN = "Choose an existing clinician, or none."
 EXPLAINED = {"uq_patients_clinician_id_full_name_birthdate": ("non_field_errors", DUPLICATE)}
 
 
-def sees_everything(actor: User, via: str) -> bool:
-    """Superusers see every record, but only through the admin panel."""
-    return via == channels.ADMIN and actor is not None and actor.is_superuser
-
-
 def visible(actor: User, via: str) -> Select:
     """SELECT of the patients `actor` may see: their own (admins in the admin panel: all)."""
     stmt = select(Patient)
-    if not sees_everything(actor, via):
+    if not scope.sees_everything(actor, via):
         stmt = stmt.where(Patient.clinician_id == actor.id)
     return stmt
 
@@ -69,7 +64,7 @@ def get(*, actor: User, via: str, patient_id: int, for_update: bool = False,
     statement (before writing one of its assessments)."""
     if not rules.is_id(patient_id):
         raise NotFound("Not found.")
-    everything = sees_everything(actor, via)
+    everything = scope.sees_everything(actor, via)
     statements = _LOCK if for_update else _LOCK_FOR_ASSESSMENT if for_assessment else _GET
     values = {"patient_id": patient_id} if everything else {"patient_id": patient_id, "actor_id": actor.id}
     patient = db.session.scalar(statements[everything], values)
@@ -78,8 +73,9 @@ def get(*, actor: User, via: str, patient_id: int, for_update: bool = False,
     return patient
 
 
-def view(*, actor: User, via: str, patient_id: int) -> Patient:
-    """`get`, recorded in the audit trail as a read of that patient."""
+def read(*, actor: User, via: str, patient_id: int) -> Patient:
+    """The audited read: one visible patient (as `get`), and an audit event recording that `actor`
+    read it through `via`. For showing a patient to someone; `get` is for writes and checks."""
     patient = get(actor=actor, via=via, patient_id=patient_id)
     with atomic():
         audit.record(actor=actor, via=via, action=audit.READ, entity=patient)
@@ -276,9 +272,7 @@ def delete(*, actor: User, via: str, patient_id: int, expected: versions.Expecte
         changes = audit.diff(_snapshot(patient), {})
         changes["assessments"] = [len(gone), 0]
         for assessment in gone:
-            audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment, changes=audit.diff({
-                "patient": assessment.patient_id, "type": assessment.type, "date": assessment.date,
-                "score": assessment.score, "qna_rounds": [[r.question, r.answer] for r in assessment.rounds],
-            }, {}))
+            audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
+                         changes=audit.diff(snapshots.assessment(assessment), {}))
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=patient, changes=changes)
         db.session.delete(patient)

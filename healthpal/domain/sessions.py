@@ -65,9 +65,27 @@ def honoured(*, kind: str, secret, idle: timedelta | None = None, user_id: int |
     user = record.user
     if record.user_id is not None and (user is None or not user.is_active):
         return None
-    if user_id is not None and (user is None or user.id != user_id or user.key != user_key):
+    if user_id is not None and not _is_account(user, user_id=user_id, user_key=user_key):
         return None
     return record
+
+
+def _is_account(user: User | None, *, user_id: int, user_key) -> bool:
+    """`user` is still the active account a token names: its id and per-account key (a later account
+    given the same id has another key)."""
+    return user is not None and user.is_active and user.id == user_id and user.key == user_key
+
+
+def token_holder(*, secret, user_id: int, user_key) -> tuple[User | None, SessionRecord | None]:
+    """The account and sign-in of a mobile-app token. While `honoured` honours the sign-in: its user
+    and record. Otherwise no record, and the account the token names while it is still that active
+    account (None once deleted or deactivated), so that an ended sign-in of a live account can be
+    told from an account that is gone. One query; a second only for a token no longer honoured."""
+    record = honoured(kind=APP, secret=secret, user_id=user_id, user_key=user_key)
+    if record is not None:
+        return record.user, record
+    user = db.session.get(User, user_id) if rules.is_id(user_id) else None
+    return (user if _is_account(user, user_id=user_id, user_key=user_key) else None), None
 
 
 def start(*, kind: str, user_id: int | None, lifetime: timedelta, user_agent: str = "", address: str = "",

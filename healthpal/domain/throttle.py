@@ -1,5 +1,8 @@
 """The failed sign-in throttle: N failures per username or M per client address in a window.
 
+A `Throttle` is handed to the domain's sign-in functions by the edges, with its `Limits` (from the
+app's settings) and the app's `Counters`; this module reads no configuration itself.
+
 Counters live in Flask-Limiter's storage (`RATELIMIT_STORAGE_URI`: memory by default, Redis in a
 multi-process deployment), so the API and the portal share them. While that storage fails (Redis
 down), the counters are kept in this process's memory, with one warning in the log, and go back to
@@ -9,9 +12,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from blinker import Namespace
-from flask import current_app
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import RateLimiter
@@ -69,42 +72,48 @@ class Counters:
         return memory
 
 
-def _counters() -> Counters:
-    return current_app.extensions.setdefault("login_throttle", Counters())
+@dataclass(frozen=True)
+class Limits:
+    """How many failed sign-ins, per username and per client address, within `window_seconds`."""
+
+    per_user: int
+    per_address: int
+    window_seconds: int
 
 
-def _limits() -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond]:
-    config = current_app.config
-    window = config["HEALTHPAL_LOGIN_WINDOW_SECONDS"]
-    return (
-        RateLimitItemPerSecond(config["HEALTHPAL_LOGIN_FAILURES_PER_USER"], window),
-        RateLimitItemPerSecond(config["HEALTHPAL_LOGIN_FAILURES_PER_ADDRESS"], window),
-    )
+@dataclass(frozen=True)
+class Throttle:
+    """The throttle of one app: its limits and its counters."""
 
+    limits: Limits
+    counters: Counters
 
-def check(*, username: str, address: str) -> None:
-    """Raise Throttled (with seconds to wait) while either counter is exhausted."""
-    per_user, per_address = _limits()
-    waits = _counters().run(lambda counters: [
-        max(1, int(counters.get_window_stats(item, *key).reset_time - time.time()) + 1)
-        for item, key in ((per_user, ("login-user", username)), (per_address, ("login-address", address)))
-        if not counters.test(item, *key)
-    ])
-    if waits:
-        raise Throttled(retry_after=max(waits))
+    def _items(self) -> tuple[RateLimitItemPerSecond, RateLimitItemPerSecond]:
+        limits = self.limits
+        return (RateLimitItemPerSecond(limits.per_user, limits.window_seconds),
+                RateLimitItemPerSecond(limits.per_address, limits.window_seconds))
 
+    def check(self, *, username: str, address: str) -> None:
+        """Raise Throttled (with seconds to wait) while either counter is exhausted."""
+        per_user, per_address = self._items()
+        waits = self.counters.run(lambda counters: [
+            max(1, int(counters.get_window_stats(item, *key).reset_time - time.time()) + 1)
+            for item, key in ((per_user, ("login-user", username)), (per_address, ("login-address", address)))
+            if not counters.test(item, *key)
+        ])
+        if waits:
+            raise Throttled(retry_after=max(waits))
 
-def failed(*, username: str, address: str) -> None:
-    per_user, per_address = _limits()
+    def failed(self, *, username: str, address: str) -> None:
+        per_user, per_address = self._items()
 
-    def count(counters: RateLimiter) -> None:
-        counters.hit(per_user, "login-user", username)
-        counters.hit(per_address, "login-address", address)
+        def count(counters: RateLimiter) -> None:
+            counters.hit(per_user, "login-user", username)
+            counters.hit(per_address, "login-address", address)
 
-    _counters().run(count)
+        self.counters.run(count)
 
-
-def succeeded(*, username: str) -> None:
-    """A successful sign-in clears that username's failures (not the address's)."""
-    per_user, _ = _limits()
-    _counters().run(lambda counters: counters.clear(per_user, "login-user", username))
+    def succeeded(self, *, username: str) -> None:
+        """A successful sign-in clears that username's failures (not the address's)."""
+        per_user, _ = self._items()
+        self.counters.run(lambda counters: counters.clear(per_user, "login-user", username))

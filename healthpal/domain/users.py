@@ -1,8 +1,9 @@
 """Users (clinicians and admins): accounts, passwords, sign-in and the end of access."""
 from sqlalchemy import func, select
 
-from healthpal.domain import audit, channels, passwords, rules, sessions, throttle, versions
-from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.domain import audit, channels, passwords, rules, scope, sessions, versions
+from healthpal.domain.exceptions import Invalid, NotAllowed, NotFound
+from healthpal.domain.throttle import Throttle
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import Patient, User
@@ -11,6 +12,7 @@ USERNAME_TAKEN = "A user with that username already exists."
 BAD_CREDENTIALS = "Unable to log in with provided credentials."
 WRONG_OLD_PASSWORD = "Your old password was entered incorrectly. Please enter it again."
 MISMATCH = "The two password fields didn't match."
+REGISTRATION_CLOSED = "Registration is closed: an administrator creates clinician accounts."
 SELF_EDITABLE = ("username", "first_name", "last_name")
 ADMIN_EDITABLE = ("username", "email", "first_name", "last_name", "is_active", "is_superuser")
 # What a violated constraint means, when a racing writer got past the checks below.
@@ -20,7 +22,8 @@ EXPLAINED = {
 }
 
 
-def _flag(value) -> bool:
+def _true_or_false(value) -> bool:
+    """A yes/no field (`is_active`, `is_superuser`): a real boolean, nothing that merely looks like one."""
     if not isinstance(value, bool):
         raise rules.FieldError("Must be true or false.")
     return value
@@ -31,8 +34,8 @@ CLEANERS = {
     "email": rules.email,
     "first_name": rules.person_name,
     "last_name": rules.person_name,
-    "is_active": _flag,
-    "is_superuser": _flag,
+    "is_active": _true_or_false,
+    "is_superuser": _true_or_false,
     "password": rules.password,
 }
 
@@ -42,13 +45,6 @@ def get(*, user_id: int) -> User:
     if user is None:
         raise NotFound("Not found.")
     return user
-
-
-def account(*, user_id: int, key) -> User | None:
-    """The active user with this id and per-account key, or None (deleted, deactivated, or a
-    later account that happens to have the same id)."""
-    user = db.session.get(User, user_id) if rules.is_id(user_id) else None
-    return user if user is not None and user.is_active and user.key == key else None
 
 
 def by_username(username: str) -> User | None:
@@ -95,8 +91,18 @@ def create(*, actor: User | None, via: str, data: dict) -> User:
     return user
 
 
-def register(*, via: str, data: dict) -> User:
-    """Self-registration (when a clinic enables it): username, optional email, password twice."""
+def check_registration(*, open_registration: bool) -> None:
+    """The registration policy: NotAllowed unless the clinic lets people register themselves
+    (`open_registration`, its HEALTHPAL_OPEN_REGISTRATION setting). An edge may ask before reading
+    what was sent, so that a closed registration answers the same whatever the request holds."""
+    if not open_registration:
+        raise NotAllowed(REGISTRATION_CLOSED)
+
+
+def register(*, via: str, data: dict, open_registration: bool) -> User:
+    """Self-registration, under the registration policy (`check_registration`): username, optional
+    email, password twice."""
+    check_registration(open_registration=open_registration)
     if not isinstance(data, dict):
         raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
     errors = _password_pair(data, "password1", "password2")
@@ -133,8 +139,10 @@ def update(*, actor: User | None, via: str, user_id: int, data: dict, partial: b
 
 
 def _editable(actor: User | None, via: str, user: User) -> tuple:
-    """The fields `actor` may change on `user` through this channel; anyone else's account is NotFound."""
-    if via == channels.CLI or (via == channels.ADMIN and actor is not None and actor.is_superuser):
+    """The fields `actor` may change on `user` through this channel: every field for whoever sees
+    everything, and for the CLI (the operator at the server); a user's own names and username; anyone
+    else's account is NotFound."""
+    if via == channels.CLI or scope.sees_everything(actor, via):
         return ADMIN_EDITABLE
     if actor is not None and actor.id == user.id:
         return SELF_EDITABLE
@@ -178,12 +186,12 @@ def set_password(*, actor: User | None, via: str, user_id: int, password: str) -
     return user
 
 
-def change_password(*, actor: User, via: str, data: dict, address: str) -> User:
+def change_password(*, actor: User, via: str, data: dict, address: str, throttle: Throttle) -> User:
     """A user changes their own password: old_password, new_password1, new_password2.
 
-    A wrong old password is a failed sign-in for this user and `address` (the same throttle as
-    sign-in, so a stolen session cannot be used to guess the password): Throttled while too many
-    stand, whatever else was sent."""
+    A wrong old password is a failed sign-in for this user and `address` (`throttle`, the app's
+    sign-in throttle, so a stolen session cannot be used to guess the password): Throttled while too
+    many stand, whatever else was sent."""
     if not isinstance(data, dict):
         raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
     key = _throttle_key(actor.username)
@@ -226,8 +234,9 @@ def delete(*, actor: User | None, via: str, user_id: int) -> None:
         db.session.delete(user)
 
 
-def authenticate(username, password) -> User | None:
-    """The active user with these credentials, or None (the same for every kind of miss)."""
+def _user_with(username, password) -> User | None:
+    """The active user with these credentials, or None (the same for every kind of miss). No
+    throttle and no audit: only `sign_in` calls it, and every sign-in goes through `sign_in`."""
     if not isinstance(username, str) or not isinstance(password, str):
         return None
     user = by_username(username.strip())
@@ -239,9 +248,10 @@ def authenticate(username, password) -> User | None:
     return user
 
 
-def credentials(data: dict) -> tuple[str, str]:
-    """The username and password of an API sign-in, or Invalid keyed by the field that is absent,
-    null, blank, not text or holds a NUL (such a request is no sign-in attempt, so not throttled)."""
+def parse_credentials(data: dict) -> tuple[str, str]:
+    """The username and password of an API sign-in's body, to pass to `sign_in`; or Invalid keyed by
+    the field that is absent, null, blank, not text or holds a NUL (such a request is no sign-in
+    attempt, so not throttled)."""
     cleaned, errors = rules.collect(data, {"username": rules.text, "password": rules.secret}, partial=False)
     if errors:
         raise Invalid(errors)
@@ -252,8 +262,9 @@ def _throttle_key(username) -> str:
     return username.strip().lower() if isinstance(username, str) else ""
 
 
-def sign_in(*, username, password, address: str, via: str) -> User:
-    """Authenticate under the failed-login throttle shared by the API and the portal.
+def sign_in(*, username, password, address: str, via: str, throttle: Throttle) -> User:
+    """The one way to sign in (portal, API): check the credentials under `throttle`, the app's
+    failed sign-in throttle, which the API and the portal share.
 
     Raises Throttled while too many recent failures stand for this username or address, and
     Invalid (one message for every kind of miss) when the credentials are wrong. A password
@@ -265,7 +276,7 @@ def sign_in(*, username, password, address: str, via: str) -> User:
         raise Invalid(errors)
     key = _throttle_key(username)
     throttle.check(username=key, address=address)
-    user = authenticate(username, password)
+    user = _user_with(username, password)
     if user is None:
         throttle.failed(username=key, address=address)
         raise Invalid({"non_field_errors": [BAD_CREDENTIALS]})

@@ -1,7 +1,7 @@
 """The signed-in clinician's own account: changing the password, and the sessions signed in as them."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 
-from healthpal import server_sessions
+from healthpal import server_sessions, sign_in_throttle
 from healthpal.domain import channels, sessions, users
 from healthpal.domain.exceptions import Invalid, Throttled
 from healthpal.web import bp, me
@@ -24,7 +24,8 @@ def account():
         return _page({})
     data = {name: request.form.get(name, "") for name in PASSWORD_FIELDS}
     try:
-        users.change_password(actor=me(), via=channels.PORTAL, data=data, address=request.remote_addr or "")
+        users.change_password(actor=me(), via=channels.PORTAL, data=data, address=request.remote_addr or "",
+                              throttle=sign_in_throttle.current())
     except Throttled as error:
         page, status = _page({}, 429, throttled=wait_message(error.retry_after))
         return page, status, {"Retry-After": str(error.retry_after)}

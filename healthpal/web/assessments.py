@@ -40,7 +40,7 @@ def assessment_new(patient_id: int):
 @bp.get("/assessments/<int:assessment_id>")
 def assessment_detail(assessment_id: int):
     """An assessment with its rounds in order."""
-    assessment = assessments.view(actor=me(), via=VIA, assessment_id=assessment_id)
+    assessment = assessments.read(actor=me(), via=VIA, assessment_id=assessment_id)
     return render_template("assessments/detail.html", assessment=assessment, patient=assessment.patient,
                            last_change=audit.last_change(entity=assessment))
 
@@ -50,7 +50,7 @@ def assessment_edit(assessment_id: int):
     """Change an assessment; the rounds on the form replace the stored ones as a whole. Saving over a
     newer version changes nothing and comes back with who saved it, when, and what differs."""
     if request.method == "GET":
-        assessment = assessments.view(actor=me(), via=VIA, assessment_id=assessment_id)
+        assessment = assessments.read(actor=me(), via=VIA, assessment_id=assessment_id)
         return _form(assessment.patient, assessment, forms.assessment_values(assessment), {},
                      version=assessment.version)
     assessment = assessments.get(actor=me(), via=VIA, assessment_id=assessment_id)

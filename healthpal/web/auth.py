@@ -4,7 +4,7 @@ import math
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from healthpal import server_sessions
+from healthpal import server_sessions, sign_in_throttle
 from healthpal.domain import channels, users
 from healthpal.domain.exceptions import Invalid, Throttled
 from healthpal.extensions import login_manager
@@ -36,7 +36,8 @@ def login():
     username = request.form.get("username")
     try:
         user = users.sign_in(username=username, password=request.form.get("password"),
-                             address=request.remote_addr or "", via=channels.PORTAL)
+                             address=request.remote_addr or "", via=channels.PORTAL,
+                             throttle=sign_in_throttle.current())
     except Throttled as error:
         page = render_template("auth/login.html", next=next_path, errors={}, username=username or "",
                                throttled=wait_message(error.retry_after))

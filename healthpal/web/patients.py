@@ -2,13 +2,12 @@
 from flask import flash, redirect, render_template, url_for
 from htmx_flask import request
 
-from healthpal.domain import assessments, audit, channels, comparison, patients, rules
+from healthpal.domain import assessments, audit, channels, comparison, paging, patients, rules
 from healthpal.domain.exceptions import Invalid, Stale
 from healthpal.web import bp, charts, conflicts, forms, me, security
 
 VIA = channels.PORTAL
 PAGE_SIZE = 20
-MAX_PAGE = 1_000_000
 SORTS = {"full_name": "Name, A to Z", "-full_name": "Name, Z to A",
          "-birthdate": "Youngest first", "birthdate": "Oldest first",
          "-last_assessed_on": "Last assessed, most recent first",
@@ -34,13 +33,6 @@ def list_url(query: dict, **changes) -> str:
     return url_for("web.patient_list", **{k: v for k, v in merged.items() if v})
 
 
-def _page_number(raw: str | None) -> int:
-    """The page asked for; 1 for nonsense, and absurd numbers capped (they are past the end anyway)."""
-    if not raw or not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        return 1
-    return min(int(raw), MAX_PAGE)
-
-
 def list_query(args) -> dict:
     """The list's search, filters and sort from the query string (unknown values dropped)."""
     return {
@@ -58,7 +50,7 @@ def patient_list():
     query = list_query(request.args)
     page = patients.search(actor=me(), via=VIA, text=query["q"], gender=query["gender"] or None,
                            not_assessed_days=int(query["not_assessed"] or 0), ordering=query["sort"],
-                           page=_page_number(request.args.get("page")), page_size=PAGE_SIZE)
+                           page=paging.number(request.args.get("page")), page_size=PAGE_SIZE)
     latest = assessments.latest_for(actor=me(), via=VIA, patient_ids=[p.id for p in page.items])
     context = {"page": page, "latest": latest, "query": query, "sorts": SORTS,
                "not_assessed": NOT_ASSESSED, "age": patients.age, "list_url": list_url}
@@ -86,7 +78,7 @@ def patient_new():
 @bp.get("/patients/<int:patient_id>")
 def patient_detail(patient_id: int):
     """A patient's details, assessment history (filterable by type) and score trends."""
-    patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
+    patient = patients.read(actor=me(), via=VIA, patient_id=patient_id)
     history = assessments.history(actor=me(), via=VIA, patient_id=patient.id)
     types = sorted({row.type for row in history})
     kind = request.args.get("type", "")
@@ -109,7 +101,7 @@ def patient_edit(patient_id: int):
     one changes nothing and comes back with who saved it, when, and their values beside the user's."""
     security.allow_google_maps()
     if request.method == "GET":
-        patient = patients.view(actor=me(), via=VIA, patient_id=patient_id)
+        patient = patients.read(actor=me(), via=VIA, patient_id=patient_id)
         return render_template("patients/form.html", patient=patient, values=forms.patient_values(patient),
                                errors={}, version=patient.version)
     patient = patients.get(actor=me(), via=VIA, patient_id=patient_id)

@@ -9,6 +9,7 @@ from healthpal.extensions import db
 from tests import factories
 from tests.admin.conftest import sign_in, snapshot
 from tests.conftest import make_app
+from tests.helpers import user_signing_in
 
 VIEWS = ("user", "patient", "assessment", "audit")
 LOOKUPS = {"user": "username", "patient": "clinician", "assessment": "patient", "audit": "actor"}
@@ -160,7 +161,7 @@ def test_admin_posts_with_the_csrf_token_go_through(csrf_app, superuser, clinici
     response = client.post(url, data={"password": "a-brand-new-secret", "csrf_token": token(url)})
     assert response.status_code == 302
     db.session.expire_all()                      # the other app wrote it through its own session
-    assert users.authenticate("alice", "a-brand-new-secret") is not None
+    assert user_signing_in("alice", "a-brand-new-secret") is not None
     response = client.post("/admin/user/delete/", data={"id": clinician.id, "csrf_token": token("/admin/user/")})
     assert response.status_code == 302
     assert users.by_username("alice") is None

@@ -9,7 +9,7 @@ from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import db
 from tests import factories
 from tests.admin.conftest import field_errors, flashes, sign_in, snapshot
-from tests.helpers import sessions_of
+from tests.helpers import sessions_of, user_signing_in
 
 NEW_USER = {"username": "carol", "email": "carol@example.org", "first_name": "Carol", "last_name": "Cruz",
             "is_active": "y", "password": "a-long-fresh-secret"}
@@ -104,7 +104,7 @@ def test_deactivating_ends_the_users_sessions_and_tokens(app, admin, clinician):
     signed_out = alice.get("/admin/")
     assert signed_out.status_code == 302
     assert urlsplit(signed_out.headers["Location"]).path == "/login"
-    assert users.authenticate("alice", factories.PASSWORD) is None
+    assert user_signing_in("alice", factories.PASSWORD) is None
     assert last_event(clinician.id).changes == {"is_active": [True, False]}
 
 
@@ -127,8 +127,8 @@ def test_reset_a_password(app, admin, clinician):
     assert "Reset the password of alice" in page.get_data(as_text=True)
     response = admin.post(f"/admin/user/password/?id={clinician.id}", data={"password": "a-brand-new-secret"})
     assert response.status_code == 302
-    assert users.authenticate("alice", "a-brand-new-secret") is not None
-    assert users.authenticate("alice", factories.PASSWORD) is None
+    assert user_signing_in("alice", "a-brand-new-secret") is not None
+    assert user_signing_in("alice", factories.PASSWORD) is None
     assert sessions_of(clinician) == 0
     assert urlsplit(alice.get("/admin/").headers["Location"]).path == "/login"
     event = last_event(clinician.id)

@@ -1,9 +1,10 @@
 """The signed-in user's account: `/api/auth/user/` and `/api/auth/password/change/`."""
 import pytest
 
-from healthpal.domain import audit, users
+from healthpal.domain import audit, passwords, users
 from tests import factories
 from tests.api.support import Api, Http
+from tests.helpers import user_signing_in
 
 CHANGE = "/api/auth/password/change/"
 
@@ -69,8 +70,8 @@ def test_password_change_saves_the_new_password_and_records_it(api):
                                       "new_password2": "a-brand-new-secret"})
     assert response.status_code == 200
     assert response.json == {"detail": "New password has been saved."}
-    assert users.authenticate("alice", "a-brand-new-secret") is not None
-    assert users.authenticate("alice", factories.PASSWORD) is None
+    assert user_signing_in("alice", "a-brand-new-secret") is not None
+    assert user_signing_in("alice", factories.PASSWORD) is None
     [event] = [e for e in audit.events_for(entity_type="user", entity_id=api.user_id) if e.action == "update"]
     assert (event.actor_id, event.channel, event.changes) == (api.user_id, "api", {"password": "changed"})
 
@@ -107,7 +108,7 @@ def test_guessing_the_current_password_is_throttled_like_sign_in(live_server, cl
     right = http.open(CHANGE, "POST", headers=bearer, json={**GUESS, "old_password": factories.PASSWORD})
     assert right.status_code == 429 and 0 < int(right.headers["Retry-After"]) <= 901
     assert right.json["detail"].startswith("Too many failed login attempts.")
-    assert users.authenticate("alice", factories.PASSWORD) is not None          # not changed
+    assert passwords.verify(users.by_username("alice").password_hash, factories.PASSWORD)   # not changed
     login = http.open("/api/auth/login/", "POST", json={"username": "alice", "password": factories.PASSWORD})
     assert login.status_code == 429
     assert http.open("/api/auth/login/", "POST", json={"username": "bob", "password": factories.PASSWORD}

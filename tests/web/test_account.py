@@ -1,15 +1,16 @@
 """The account page: changing one's own password from the portal."""
 from markupsafe import escape
 
-from healthpal.domain import users
+from healthpal.domain import passwords, users
 from healthpal.extensions import db
 from tests import factories
+from tests.helpers import user_signing_in
 from tests.web.conftest import audit_rows, sign_in, token_in
 
 NEW = "a-much-better-secret"
 def signs_in_with(password: str) -> bool:
     db.session.expire_all()
-    return users.authenticate("alice", password) is not None
+    return user_signing_in("alice", password) is not None
 
 
 CHANGE = {"old_password": factories.PASSWORD, "new_password1": NEW, "new_password2": NEW}
@@ -75,6 +76,7 @@ def test_guessing_the_current_password_is_throttled_like_sign_in(app, alice, cli
     response = alice.post("/account", data=CHANGE)
     assert response.status_code == 429 and 0 < int(response.headers["Retry-After"]) <= 901
     assert "Too many failed sign-in attempts. Try again in 15 minutes." in response.get_data(as_text=True)
-    assert signs_in_with(factories.PASSWORD) and not signs_in_with(NEW)
+    stored = users.by_username("alice").password_hash
+    assert passwords.verify(stored, factories.PASSWORD) and not passwords.verify(stored, NEW)   # not changed
     login = app.test_client().post("/login", data={"username": "alice", "password": factories.PASSWORD})
     assert login.status_code == 429
