@@ -1,5 +1,7 @@
 """Assessments and their question/answer rounds: scoping, rules and atomic writes."""
-from sqlalchemy import Select, bindparam, false, func, insert, select
+from typing import cast
+
+from sqlalchemy import Select, Table, bindparam, false, func, insert, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -206,16 +208,21 @@ def _check_unique(patient: Patient, day, kind: str, exclude_id: int | None) -> N
         raise Invalid({"non_field_errors": [DUPLICATE]})
 
 
-_ROUNDS = QARound.__table__
+_ROUNDS = cast(Table, QARound.__table__)
+
+
+def _round_rows(assessment_id: int, pairs) -> list[dict]:
+    """The qa_rounds rows of (question, answer) pairs, in their order."""
+    return [{"assessment_id": assessment_id, "position": position, "question": question,
+             "question_digest": question_digest(question), "answer": answer}
+            for position, (question, answer) in enumerate(pairs)]
 
 
 def _store_rounds(assessment: Assessment, pairs, *, replace: bool) -> None:
     """Store the (flushed) assessment's rounds from (question, answer) pairs in one INSERT, after one
     DELETE of its old ones when `replace`: no per-object flush. `assessment.rounds` then holds them
     as stored, as if loaded."""
-    rows = [{"assessment_id": assessment.id, "position": position, "question": question,
-             "question_digest": question_digest(question), "answer": answer}
-            for position, (question, answer) in enumerate(pairs)]
+    rows = _round_rows(assessment.id, pairs)
     with db.session.no_autoflush:       # the assessment's own changes go in its one UPDATE, later
         if replace:
             db.session.execute(delete_rows(_ROUNDS).where(_ROUNDS.c.assessment_id == assessment.id))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import cast
 
-from sqlalchemy import CursorResult, delete, insert, select
+from sqlalchemy import CursorResult, Table, delete, insert, select
 
 from healthpal.domain import channels, clock
 from healthpal.domain.transactions import atomic
@@ -35,7 +35,7 @@ CREATE, UPDATE, DELETE, READ, PURGE, EXPORT = "create", "update", "delete", "rea
 ACTIONS = (CREATE, UPDATE, DELETE, READ, PURGE, EXPORT)
 ENTITY_TYPES = ("user", "patient", "assessment", "audit")
 SECRET_FIELDS = frozenset({"password", "password_hash"})
-_INSERT = insert(AuditEvent.__table__)
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 def _plain(value):

@@ -64,7 +64,8 @@ def _note_flush(session: Session, _context, _instances) -> None:
 
 def _note_statement(state: ORMExecuteState) -> None:
     """An audit event INSERTed by a statement run through the session, outside a flush."""
-    if state.is_insert and getattr(state.statement.table, "name", None) == AuditEvent.__tablename__:
+    table = getattr(state.statement, "table", None)
+    if state.is_insert and getattr(table, "name", None) == AuditEvent.__tablename__:
         state.session.info[_AUDITED] = True
 
 
