@@ -7,6 +7,7 @@ from healthpal.models import Patient
 from tests import factories
 from tests.admin.conftest import sign_in as admin_sign_in
 from tests.admin.conftest import snapshot
+from tests.markup import page_text, parse
 
 OFF_SITE = [
     "http:evil.com", "https:evil.com", "http:/evil.com", "https:///evil.com", "http://evil.com/",
@@ -43,7 +44,7 @@ def test_admin_pages_refuse_a_return_address_off_the_site(admin, clinician, targ
     record = clinician.id if page.startswith("user") else patient.id
     response = admin.get(f"/admin/{page}", query_string={"id": record, "url": target})
     assert response.status_code == 400
-    assert "The return address is not a page of this site." in response.get_data(as_text=True)
+    assert "The return address is not a page of this site." in page_text(parse(response))
 
 
 @pytest.mark.parametrize("target", OFF_SITE)

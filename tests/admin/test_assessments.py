@@ -1,13 +1,12 @@
 """Admin assessments: every clinician's, with their Q&A rounds edited inline, in order."""
-import re
-
 import pytest
 
 from healthpal.domain import assessments, audit, clock
 from healthpal.extensions import db
 from healthpal.models import Assessment
 from tests import factories
-from tests.admin.conftest import field_errors, flashes, snapshot
+from tests.admin.conftest import snapshot
+from tests.markup import errors_for, flashes, form_values, parse, texts
 
 ROUNDS = [("How do you feel?", "Fine"), ("¿Dormiste bien?", "Sí — ocho horas"), ("Any pain?", "No")]
 
@@ -63,9 +62,9 @@ def test_an_empty_date_means_today(admin, patient):
 
 def test_edit_shows_the_rounds_in_order_and_replaces_them(admin, patient):
     assessment = factories.make_assessment(patient, qna_rounds=[{"question": q, "answer": a} for q, a in ROUNDS])
-    page = admin.get(f"/admin/assessment/edit/?id={assessment.id}").get_data(as_text=True)
-    positions = [page.index(question) for question, _ in ROUNDS]
-    assert positions == sorted(positions)
+    shown = form_values(parse(admin.get(f"/admin/assessment/edit/?id={assessment.id}")), "form.admin-form")
+    assert [(shown[f"rounds-{n}-question"], shown[f"rounds-{n}-answer"]) for n in range(3)] == ROUNDS
+    assert f"rounds-{len(ROUNDS)}-question" not in shown
     new_rounds = [ROUNDS[2], ("A new question?", "A new answer"), ROUNDS[0]]
     response = admin.post(f"/admin/assessment/edit/?id={assessment.id}", data=assessment_form(
         patient, pairs=new_rounds, date=assessment.date.isoformat(), score="70"))
@@ -94,7 +93,7 @@ def test_a_refused_new_assessment_shows_why_and_changes_nothing(admin, patient, 
     before = snapshot()
     response = admin.post("/admin/assessment/new/", data=assessment_form(patient, **changes))
     assert response.status_code == 200
-    assert message in field_errors(response.get_data(as_text=True), field)
+    assert message in errors_for(parse(response), field)
     assert snapshot() == before
 
 
@@ -103,7 +102,7 @@ def test_duplicate_questions_are_refused(admin, patient):
     pairs = [("Same?", "One"), ("Other?", "Two"), ("Same?", "Three")]
     response = admin.post("/admin/assessment/new/", data=assessment_form(patient, pairs=pairs))
     assert response.status_code == 200
-    assert 'Each question may appear only once: "Same?".' in flashes(response.get_data(as_text=True))
+    assert 'Each question may appear only once: "Same?".' in flashes(parse(response))
     assert snapshot() == before
 
 
@@ -112,9 +111,9 @@ def test_a_blank_answer_is_shown_on_its_round(admin, patient):
     pairs = [("First?", "Yes"), ("Second?", "   "), ("Third?", "No")]
     response = admin.post("/admin/assessment/new/", data=assessment_form(patient, pairs=pairs))
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert field_errors(page, "rounds-1-answer") == ["This field may not be blank."]
-    assert field_errors(page, "rounds-0-answer") == field_errors(page, "rounds-2-answer") == []
+    page = parse(response)
+    assert errors_for(page, "rounds-1-answer") == ["This field may not be blank."]
+    assert errors_for(page, "rounds-0-answer") == errors_for(page, "rounds-2-answer") == []
     assert snapshot() == before
 
 
@@ -122,8 +121,8 @@ def test_an_assessment_needs_a_round(admin, patient):
     before = snapshot()
     response = admin.post("/admin/assessment/new/", data=assessment_form(patient, pairs=[]))
     assert response.status_code == 200
-    page = response.get_data(as_text=True)         # the form always offers one round to fill in
-    assert field_errors(page, "rounds-0-question") == field_errors(page, "rounds-0-answer") == [
+    page = parse(response)                         # the form always offers one round to fill in
+    assert errors_for(page, "rounds-0-question") == errors_for(page, "rounds-0-answer") == [
         "This field is required."]
     assert snapshot() == before
 
@@ -133,7 +132,7 @@ def test_a_duplicate_assessment_is_refused(admin, patient):
     before = snapshot()
     response = admin.post("/admin/assessment/new/", data=assessment_form(patient))
     assert response.status_code == 200
-    assert assessments.DUPLICATE in flashes(response.get_data(as_text=True))
+    assert assessments.DUPLICATE in flashes(parse(response))
     assert snapshot() == before
 
 
@@ -143,8 +142,8 @@ def test_a_refused_edit_changes_nothing(admin, patient):
     response = admin.post(f"/admin/assessment/edit/?id={assessment.id}",
                           data=assessment_form(patient, pairs=[("Q?", "A"), ("Q?", "B")], score="-1"))
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert field_errors(page, "score") == ["Score must be a whole number."]
+    page = parse(response)
+    assert errors_for(page, "score") == ["Score must be a whole number."]
     assert 'Each question may appear only once: "Q?".' in flashes(page)
     assert snapshot() == before
 
@@ -166,8 +165,7 @@ def clinic(clinician, other_clinician):
 def listed_ids(admin, query) -> set:
     response = admin.get(f"/admin/assessment/?{query}")
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    return {int(i) for i in re.findall(r'name="rowid" class="action-checkbox" value="(\d+)"', page)}
+    return {int(box.attributes["value"]) for box in parse(response).css('table.model-list input.action-checkbox')}
 
 
 @pytest.mark.parametrize(("query", "shown"), [
@@ -192,9 +190,8 @@ def test_filter_by_patient_id(admin, clinic):
 
 def test_details_show_the_rounds_in_order_and_are_an_audited_read(admin, superuser, patient):
     assessment = factories.make_assessment(patient, qna_rounds=[{"question": q, "answer": a} for q, a in ROUNDS])
-    page = admin.get(f"/admin/assessment/details/?id={assessment.id}").get_data(as_text=True)
-    positions = [page.index(f"<li><strong>{question}</strong>") for question, _ in ROUNDS]
-    assert positions == sorted(positions)
+    doc = parse(admin.get(f"/admin/assessment/details/?id={assessment.id}"))
+    assert texts(doc, "table.searchable ol li strong") == [question for question, _ in ROUNDS]
     event = audit.events_for(entity_type="assessment", entity_id=assessment.id)[-1]
     assert (event.action, event.channel, event.actor_id) == ("read", "admin", superuser.id)
 
@@ -211,6 +208,6 @@ def test_delete_an_assessment(admin, patient):
 def test_rounds_are_shown_as_text_never_as_markup(admin, patient):
     assessment = factories.make_assessment(patient, qna_rounds=[
         {"question": "<script>alert('q')</script>", "answer": "<b>bold</b> & more"}])
-    page = admin.get(f"/admin/assessment/details/?id={assessment.id}").get_data(as_text=True)
-    assert "<script>alert" not in page and "<b>bold</b>" not in page
-    assert "&lt;script&gt;alert(&#39;q&#39;)&lt;/script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt; &amp; more" in page
+    doc = parse(admin.get(f"/admin/assessment/details/?id={assessment.id}"))
+    assert texts(doc, "table.searchable ol li") == ["<script>alert('q')</script><b>bold</b> & more"]
+    assert doc.css("table.searchable ol script, table.searchable ol b") == []  # shown as text, not made elements

@@ -1,18 +1,18 @@
 """The admin never answers 500 to bad input: a NUL in a search, filter or lookup, a page, offset or
 limit no list can have, and bulk-action row ids that cannot exist get a 400 saying why; other odd
 values (a filter date at the end of time, text that is not UTF-8) get the list."""
-import html
-
 import pytest
 
 from healthpal.extensions import db
 from healthpal.models import User
 from tests import factories
 from tests.admin.conftest import snapshot
+from tests.markup import page_text, parse
 
 
 def message(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
+    """What the answer says, as a person reads it (the page's text, or a plain-text body)."""
+    return page_text(parse(response))
 
 
 @pytest.mark.parametrize("url", [

@@ -1,23 +1,20 @@
 """Admin edit forms carry the record's version (a hidden field the domain checks): saving over a newer
 version changes nothing, says who saved it and when, shows each differing field's saved value, and
 saving again applies the admin's values."""
-import re
-
 import pytest
 
 from healthpal.domain import assessments, channels, patients
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient
 from tests import factories
-from tests.admin.conftest import field_errors, flashes
 from tests.admin.test_assessments import assessment_form
 from tests.admin.test_patients import patient_form
+from tests.markup import attr, errors_for, flashes, parse
 
 
 def version_in(response) -> str:
-    match = re.search(r'name="version" type="hidden" value="(\d+)"', response.get_data(as_text=True))
-    assert match, "the form carries no version"
-    return match.group(1)
+    """The version of the record the admin's form was opened at."""
+    return attr(parse(response), 'form.admin-form input[type="hidden"][name="version"]', "value")
 
 
 @pytest.fixture
@@ -36,10 +33,10 @@ def test_saving_a_patient_over_a_newer_version_changes_nothing_and_shows_the_sav
     response = admin.post(f"/admin/patient/edit/?id={patient.id}",
                           data=patient_form(patient, phone="222", version=opened))
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    page = parse(response)
     [message] = [f for f in flashes(page) if f.startswith("Not saved")]
     assert "alice saved this record at" in message and "save again to apply yours" in message
-    assert field_errors(page, "phone") == ["Saved now: 111"] and field_errors(page, "full_name") == []
+    assert errors_for(page, "phone") == ["Saved now: 111"] and errors_for(page, "full_name") == []
     assert version_in(response) == "2"
     db.session.expire_all()
     assert db.session.get(Patient, patient.id).phone == "111"
@@ -56,10 +53,10 @@ def test_saving_an_assessment_over_a_newer_version_changes_nothing(admin, patien
                        partial=True)
     response = admin.post(f"/admin/assessment/edit/?id={assessment.id}",
                           data=assessment_form(patient, score="85", type="Mood", version=opened))
-    page = response.get_data(as_text=True)
+    page = parse(response)
     assert any(f.startswith("Not saved") for f in flashes(page))
-    assert field_errors(page, "score") == ["Saved now: 10"]
-    assert field_errors(page, "type") == ["Saved now: Cognitive test"]
+    assert errors_for(page, "score") == ["Saved now: 10"]
+    assert errors_for(page, "type") == ["Saved now: Cognitive test"]
     db.session.expire_all()
     stored = db.session.get(Assessment, assessment.id)
     assert (stored.score, stored.type, stored.version) == (10, "Cognitive test", 2)

@@ -7,6 +7,7 @@ from sqlalchemy import event
 from healthpal.domain import audit
 from healthpal.extensions import db
 from tests import factories
+from tests.markup import attr, list_column, one, parse, table_rows, text_of, texts
 
 LISTS = ("/admin/user/", "/admin/patient/", "/admin/assessment/", "/admin/audit/",
          "/admin/user/export/csv/", "/admin/patient/export/csv/", "/admin/assessment/export/csv/",
@@ -14,18 +15,21 @@ LISTS = ("/admin/user/", "/admin/patient/", "/admin/assessment/", "/admin/audit/
 
 
 def test_the_home_page_says_where_things_are(admin):
-    page = admin.get("/admin/").get_data(as_text=True)
-    for text in ("/admin/user/", "/admin/patient/?flt0_clinician_unassigned=1", "/admin/assessment/",
-                 "/admin/audit/", "purge-audit --before YYYY-MM-DD",
-                 "signs the user out of the portal and the mobile app", 'href="/"'):
-        assert text in page
+    doc = parse(admin.get("/admin/"))
+    assert {" ".join(a.text().split()): a.attributes["href"] for a in doc.css("dl a")} == {
+        "Users": "/admin/user/", "Patients": "/admin/patient/",
+        "unassigned": "/admin/patient/?flt0_clinician_unassigned=1",
+        "Assessments": "/admin/assessment/", "Audit log": "/admin/audit/"}
+    assert text_of(doc, "dl code") == "flask --app wsgi purge-audit --before YYYY-MM-DD"
+    assert "signs the user out of the portal and the mobile app" in text_of(doc, "dl")
+    assert text_of(doc, 'nav a[href="/"]') == "Back to the portal"
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/patient/", "/admin/audit/"])
 def test_every_admin_page_shows_who_is_signed_in_and_signs_out(admin, url):
-    page = admin.get(url).get_data(as_text=True)
-    form = page[page.index('id="admin-sign-out"'):]
-    assert 'action="/logout"' in page and "Sign out" in form and "Casey Clinician" in form
+    form = one(parse(admin.get(url)), "form#admin-sign-out")
+    assert (form.attributes["action"], form.attributes["method"]) == ("/logout", "post")
+    assert text_of(form, "button") == "Sign out" and text_of(form, ".navbar-text").startswith("Casey Clinician")
     response = admin.post("/logout")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert admin.get(url).status_code == 302                    # signed out: back to the sign-in page
@@ -66,27 +70,30 @@ def test_long_changes_are_cut_short_in_the_list_only(admin, clinician):
     long_answer = "word " * 400
     assessment = factories.make_assessment(patient, qna_rounds=[{"question": "Tell me more?", "answer": long_answer}])
     event_id = audit.events_for(entity_type="assessment", entity_id=assessment.id)[-1].id
-    listing = admin.get("/admin/audit/").get_data(as_text=True)
-    assert long_answer.strip() not in listing and "…" in listing
-    assert long_answer.strip() in admin.get(f"/admin/audit/details/?id={event_id}").get_data(as_text=True)
+    [changes] = [cell for cell in texts(parse(admin.get("/admin/audit/")), "td.col-changes") if "Tell me more?" in cell]
+    assert long_answer.strip() not in changes and "…" in changes
+    details = text_of(parse(admin.get(f"/admin/audit/details/?id={event_id}")), "table.searchable")
+    assert long_answer.strip() in details
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/user/", "/admin/user/new/", "/admin/patient/", "/admin/audit/"])
 def test_every_admin_page_names_its_icon(admin, url):
     """Without one, the browser asks for /favicon.ico on every page and logs a 404 error."""
-    page = admin.get(url).get_data(as_text=True)
-    assert re.search(r'<link rel="icon" href="/static/favicon.svg\?v=[0-9a-f]{10}" type="image/svg\+xml">', page)
+    icon = one(parse(admin.get(url)), 'head link[rel="icon"]')
+    assert icon.attributes["type"] == "image/svg+xml"
+    assert re.fullmatch(r"/static/favicon\.svg\?v=[0-9a-f]{10}", icon.attributes["href"])   # content-hashed URL
 
 
 def test_times_are_shown_to_the_second_and_searches_say_what_they_search(admin, clinician):
     patient = factories.make_patient(clinician)
-    lists = {url: admin.get(url).get_data(as_text=True) for url in ("/admin/user/", "/admin/patient/")}
-    details = admin.get(f"/admin/patient/details/?id={patient.id}").get_data(as_text=True)
-    for page in (*lists.values(), details):
-        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\b", page)
-        assert not re.search(r"\d\d:\d\d:\d\d\.\d", page), "microseconds shown"
-    assert 'placeholder="Full name, Phone"' in lists["/admin/patient/"]
-    assert 'placeholder="Username, Email, First name, Last name"' in lists["/admin/user/"]
+    lists = {url: parse(admin.get(url)) for url in ("/admin/user/", "/admin/patient/")}
+    details = dict(table_rows(parse(admin.get(f"/admin/patient/details/?id={patient.id}")), "table.searchable"))
+    for shown in (*(list_column(doc, "created_at") for doc in lists.values()), [details["Created (UTC)"]]):
+        for time in shown:                                       # a text format: to the second, no microseconds
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", time), time
+    assert attr(lists["/admin/patient/"], 'input[name="search"]', "placeholder") == "Full name, Phone"
+    assert attr(lists["/admin/user/"], 'input[name="search"]', "placeholder") == (
+        "Username, Email, First name, Last name")
 
 
 @pytest.mark.parametrize("url", ["/admin/patient/", "/admin/assessment/", "/admin/audit/", "/admin/user/"])

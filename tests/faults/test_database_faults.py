@@ -2,7 +2,6 @@
 connections dropped, refused, stalled, lost during COMMIT; a row lock held by someone else."""
 import threading
 import time
-from html import unescape
 
 import psycopg2
 import pytest
@@ -17,6 +16,7 @@ from healthpal.models import AuditEvent, Patient
 from tests import factories
 from tests.api.support import Api
 from tests.faults.conftest import FAST_TIMEOUTS
+from tests.markup import page_text, parse
 from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.postgres
@@ -94,7 +94,7 @@ def test_a_database_refusing_connections_gets_503_then_recovers(clients, pg_prox
     for client, path in ((portal, "/"), (admin, "/admin/patient/")):
         page = client.get(path)
         assert page.status_code == 503
-        assert PORTAL_UNAVAILABLE in unescape(page.get_data(as_text=True))
+        assert PORTAL_UNAVAILABLE in page_text(parse(page))
         assert page.headers["Retry-After"]
     assert proxied_app.test_client().get("/healthz").json == {"status": "ok"}
     pg_proxy.accept()
@@ -137,7 +137,7 @@ def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_prox
     page = portal.post(f"/patients/{patient.id}/edit", data={
         "full_name": patient.full_name, "gender": "f", "birthdate": "1980-05-17", "phone": "5550000003",
         "address": patient.address or ""})
-    text_shown = unescape(page.get_data(as_text=True))
+    text_shown = page_text(parse(page))
     assert page.status_code == 503
     assert "We can't tell whether that was saved" in text_shown and "nothing was" not in text_shown
 

@@ -1,6 +1,5 @@
 """A database that is not there at all, on either backend: a PostgreSQL port that refuses, a
 SQLite file that cannot be opened. Every entry point says so plainly."""
-from html import unescape
 
 import pytest
 
@@ -9,6 +8,7 @@ from tests import factories
 from tests.admin.conftest import sign_in
 from tests.api.support import Api
 from tests.faults.conftest import closed_port
+from tests.markup import page_text, parse
 
 SECRET = "s3cret-database-password"
 
@@ -33,7 +33,7 @@ def test_api_portal_and_admin_answer_503(app, unreachable_app, clinician, superu
         client.set_cookie(cookie, signed_in.get_cookie(cookie).value)
         page = client.get(path)
         assert page.status_code == 503
-        assert "Healthpal can't reach its database right now." in unescape(page.get_data(as_text=True))
+        assert "Healthpal can't reach its database right now." in page_text(parse(page))
 
 
 def test_health_needs_no_database_and_readiness_says_why_not(unreachable_app):

@@ -2,7 +2,6 @@
 instance answers, a revoked token, an ended session, failed sign-ins and an idempotent create
 count everywhere, and stopping one instance under a stream of writes loses nothing that was
 acknowledged."""
-import re
 import threading
 import time
 from http.cookies import SimpleCookie
@@ -13,6 +12,7 @@ from sqlalchemy import text
 
 from tests import factories
 from tests.api.support import Http, patient_data
+from tests.markup import csrf_token, parse
 
 pytestmark = pytest.mark.slow
 
@@ -121,7 +121,7 @@ class Browser:
         return response
 
     def csrf_token(self, path: str) -> str:
-        return re.search(r'name="csrf_token" value="([^"]+)"', self.open(path).data.decode()).group(1)
+        return csrf_token(parse(self.open(path).data.decode()))
 
     def sign_in(self, username: str) -> None:
         signed_in = self.open("/login", method="POST", data={

@@ -1,6 +1,5 @@
 """Portal fixtures: clients signed in through the real sign-in form, an app with CSRF on,
 and a counter of the SQL statements a request runs."""
-import re
 from contextlib import contextmanager
 
 import pytest
@@ -10,6 +9,7 @@ from healthpal.extensions import db
 from healthpal.models import AuditEvent
 from tests import factories
 from tests.conftest import make_app
+from tests.markup import csrf_token, parse
 
 
 @pytest.fixture
@@ -52,15 +52,8 @@ def csrf_client(csrf_app, clinician):
     client = csrf_app.test_client()
     page = client.get("/login")
     client.post("/login", data={"username": clinician.username, "password": factories.PASSWORD,
-                                "csrf_token": token_in(page)})
+                                "csrf_token": csrf_token(parse(page))})
     return client
-
-
-def token_in(response) -> str:
-    """The CSRF token a page's forms carry."""
-    match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
-    assert match, "the page has no CSRF token field"
-    return match.group(1)
 
 
 def audit_rows(**where) -> list[AuditEvent]:

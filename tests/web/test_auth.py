@@ -1,11 +1,11 @@
 """Signing in and out of the portal: the form, the throttle, where it leads, and how long it lasts."""
-import re
+import json
 
 import pytest
 
 from healthpal.domain import channels, users
 from tests import factories
-from tests.web.conftest import token_in
+from tests.markup import attr, csrf_token, flashes, form_values, one, page_text, parse, text_of
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, clinician):
@@ -15,8 +15,9 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, clinician):
 
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
-    assert 'name="next" value="/patients/new"' in page.get_data(as_text=True)
-    assert "Please sign in to continue." in page.get_data(as_text=True)
+    doc = parse(page)
+    assert form_values(doc, 'form[action="/login"]')["next"] == "/patients/new"
+    assert "Please sign in to continue." in flashes(doc)
 
     response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD,
                                            "next": "/patients/new"})
@@ -27,22 +28,21 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, clinician):
 def test_signing_in_shows_the_clinician_and_a_sign_out_button_on_every_page(client, clinician):
     response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD})
     assert response.headers["Location"] == "/"
-    page = client.get("/").get_data(as_text=True)
-    assert "Alice Adams" in page
-    assert "Welcome, Alice Adams." in page
-    assert 'action="/logout"' in page and "Sign out" in page
-    account = client.get("/account").get_data(as_text=True)
-    assert "Alice Adams" in account and "Sign out" in account
+    home = parse(client.get("/"))
+    assert "Welcome, Alice Adams." in flashes(home)
+    for doc in (home, parse(client.get("/account"))):
+        assert text_of(doc, "header a.who") == "Alice Adams"
+        assert text_of(doc, 'header form[action="/logout"][method="post"] button') == "Sign out"
 
 
 def test_wrong_password_shows_the_error_on_the_form_and_keeps_the_username(client, clinician):
     response = client.post("/login", data={"username": "alice", "password": "wrong-password"})
     assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    assert users.BAD_CREDENTIALS in page
-    assert 'value="alice"' in page
-    assert re.search(r'<input id="password"[^>]*autofocus="autofocus"', page)  # the field to retype
-    assert not re.search(r'<input id="username"[^>]*autofocus', page)
+    doc = parse(response)
+    assert text_of(doc, '.form-error[role="alert"]') == users.BAD_CREDENTIALS
+    assert form_values(doc, 'form[action="/login"]')["username"] == "alice"
+    assert "autofocus" in attr(doc, "#password", "autofocus")  # the field to retype
+    assert "autofocus" not in one(doc, "#username").attributes
     assert client.get("/").status_code == 302
 
 
@@ -50,7 +50,7 @@ def test_inactive_clinician_cannot_sign_in(client, clinician):
     users.deactivate(actor=None, via=channels.CLI, user_id=clinician.id)
     response = client.post("/login", data={"username": "alice", "password": factories.PASSWORD})
     assert response.status_code == 422
-    assert users.BAD_CREDENTIALS in response.get_data(as_text=True)
+    assert text_of(parse(response), '.form-error[role="alert"]') == users.BAD_CREDENTIALS
 
 
 def test_repeated_failures_are_throttled_with_a_time_to_retry(app, client, clinician):
@@ -61,7 +61,8 @@ def test_repeated_failures_are_throttled_with_a_time_to_retry(app, client, clini
     assert response.status_code == 429
     retry = int(response.headers["Retry-After"])
     assert 0 < retry <= app.config["HEALTHPAL_LOGIN_WINDOW_SECONDS"] + 1
-    assert "Too many failed sign-in attempts. Try again in 15 minutes." in response.get_data(as_text=True)
+    assert text_of(parse(response), '.form-error[role="alert"]') == (
+        "Too many failed sign-in attempts. Try again in 15 minutes.")
     assert client.get("/").status_code == 302
 
 
@@ -96,7 +97,7 @@ def test_sign_out_is_a_post_and_ends_the_session(alice):
     response = alice.post("/logout")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
-    assert "You have signed out." in alice.get("/login").get_data(as_text=True)
+    assert "You have signed out." in flashes(parse(alice.get("/login")))
     assert alice.get("/").status_code == 302
 
 
@@ -109,8 +110,7 @@ def test_htmx_request_without_a_session_redirects_the_whole_page(client):
 def test_sign_in_page_says_why_after_an_htmx_request_was_refused(client):
     for typed in ("a", "an"):  # a session that ended mid-search: several requests refused
         client.get(f"/?q={typed}", headers={"HX-Request": "true"})
-    page = client.get("/login?next=/").get_data(as_text=True)
-    assert page.count("Please sign in to continue.") == 1
+    assert flashes(parse(client.get("/login?next=/"))).count("Please sign in to continue.") == 1
 
 
 def test_password_change_elsewhere_ends_the_portal_session(alice, clinician):
@@ -127,22 +127,22 @@ def test_sign_in_form_needs_its_csrf_token(csrf_app, clinician):
     client = csrf_app.test_client()
     refused = client.post("/login", data={"username": "alice", "password": factories.PASSWORD})
     assert refused.status_code == 400
-    assert "This form has expired" in refused.get_data(as_text=True)
+    assert "This form has expired" in page_text(parse(refused))
     page = client.get("/login")
     accepted = client.post("/login", data={"username": "alice", "password": factories.PASSWORD,
-                                           "csrf_token": token_in(page)})
+                                           "csrf_token": csrf_token(parse(page))})
     assert accepted.status_code == 302
 
 
 def test_sign_out_needs_the_csrf_token_as_a_field_or_htmx_header(csrf_client):
     assert csrf_client.post("/logout").status_code == 400
     assert csrf_client.get("/").status_code == 200
-    token = token_in(csrf_client.get("/"))
+    token = csrf_token(parse(csrf_client.get("/")))
     assert csrf_client.post("/logout", headers={"X-CSRFToken": token}).status_code == 302
     assert csrf_client.get("/").status_code == 302
 
 
 def test_every_page_carries_the_csrf_header_for_htmx(alice):
-    page = alice.get("/").get_data(as_text=True)
-    assert """<body hx-headers='{"X-CSRFToken": \"""" in page
+    doc = parse(alice.get("/"))
+    assert json.loads(attr(doc, "body", "hx-headers")) == {"X-CSRFToken": csrf_token(doc)}
 

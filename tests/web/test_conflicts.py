@@ -1,8 +1,6 @@
 """Portal edits and deletes are conflict-safe: a form carries the version it was opened at, and saving
 (or deleting) over a newer version changes nothing; the page says who changed the record and when,
 shows the saved values beside the user's, and lets the user apply theirs deliberately."""
-import re
-
 import pytest
 
 from healthpal.domain import assessments, channels, patients
@@ -10,6 +8,7 @@ from healthpal.domain.exceptions import Conflict
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient
 from tests import factories
+from tests.markup import attr, form_values, page_text, parse, table_rows, text_of
 from tests.web.conftest import audit_rows
 
 VALID = {"full_name": "Ann Able", "gender": "f", "birthdate": "1980-05-17", "phone": "5551234567",
@@ -18,9 +17,8 @@ ROUND = {"question": "How do you feel?", "answer": "Fine"}
 
 
 def version_in(page) -> str:
-    match = re.search(r'name="version" value="(\d+)"', page.get_data(as_text=True))
-    assert match, "the page's form carries no version"
-    return match.group(1)
+    """The version of the record the page's form was opened at."""
+    return attr(parse(page), 'main form input[type="hidden"][name="version"]', "value")
 
 
 @pytest.fixture
@@ -51,13 +49,14 @@ def test_saving_over_a_newer_version_changes_nothing_and_shows_both(alice, patie
     colleague_edit(patient, phone="111")
     response = alice.post(f"/patients/{patient.id}/edit", data={**VALID, "phone": "222", "version": opened})
     assert response.status_code == 409
-    page = response.get_data(as_text=True)
-    assert "Your changes were not saved" in page
-    assert "alice saved this patient at 2026-06-15 12:00:00 UTC, after you opened this form." in page
-    assert re.search(r"<th scope=\"row\">Phone</th><td>111</td><td>222</td>", page)
-    assert "Full name</th>" not in page                                  # only what differs
-    assert 'value="222"' in page and version_in(response) == "2"        # the user's values, the new version
-    assert "Save my changes anyway" in page
+    doc = parse(response)
+    assert text_of(doc, ".conflict h2") == "Your changes were not saved"
+    assert text_of(doc, ".conflict p") == (
+        "alice saved this patient at 2026-06-15 12:00:00 UTC, after you opened this form.")
+    assert table_rows(doc, "table.conflict-values") == [["Phone", "111", "222"]]  # only what differs
+    assert form_values(doc, "form.patient-form")["phone"] == "222"      # the user's values…
+    assert version_in(response) == "2"                                   # …and the new version
+    assert text_of(doc, 'form.patient-form button[type="submit"]') == "Save my changes anyway"
     assert db.session.get(Patient, patient.id).phone == "111"
     assert [e.changes for e in audit_rows(action="update", entity_type="patient")] == [{"phone": ["5551234567",
                                                                                                  "111"]}]
@@ -86,7 +85,7 @@ def test_deleting_a_patient_changed_since_the_confirmation_opened_asks_again(ali
     colleague_edit(patient, full_name="Ann Bell")
     response = alice.post(f"/patients/{patient.id}/delete", data={"version": opened})
     assert response.status_code == 409
-    page = response.get_data(as_text=True)
+    page = page_text(parse(response))
     assert "Delete Ann Bell?" in page and "changed this patient at" in page and "nothing was deleted" in page
     assert db.session.get(Patient, patient_id) is not None
     confirmed = alice.post(f"/patients/{patient_id}/delete", data={"version": version_in(response)})
@@ -100,10 +99,10 @@ def test_an_assessment_edit_over_a_newer_version_shows_the_saved_rounds(alice, p
     response = alice.post(f"/assessments/{assessment.id}/edit", data={
         "type": "Cognitive test", "date": "2024-01-15", "score": "60", "version": opened, **ROUND})
     assert response.status_code == 409
-    page = response.get_data(as_text=True)
-    assert "saved this assessment at" in page
-    assert "<td>1. Sleep? — Badly</td><td>1. How do you feel? — Fine</td>" in page
-    assert "<th scope=\"row\">Score</th><td>50</td><td>60</td>" in page
+    doc = parse(response)
+    assert "saved this assessment at" in text_of(doc, ".conflict p")
+    assert table_rows(doc, "table.conflict-values") == [
+        ["Score", "50", "60"], ["Questions and answers", "1. Sleep? — Badly", "1. How do you feel? — Fine"]]
     stored = db.session.get(Assessment, assessment.id)
     assert stored.score == 50 and [r.question for r in stored.rounds] == ["Sleep?"]
 
@@ -113,7 +112,7 @@ def test_deleting_an_assessment_changed_since_the_confirmation_opened_asks_again
     opened = version_in(alice.get(f"/assessments/{assessment.id}/delete"))
     colleague_edit(assessment, score=99)
     response = alice.post(f"/assessments/{assessment.id}/delete", data={"version": opened})
-    assert response.status_code == 409 and "nothing was deleted" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "nothing was deleted" in page_text(parse(response))
     assert db.session.get(Assessment, assessment.id) is not None
 
 
@@ -124,4 +123,4 @@ def test_an_unexplained_collision_is_a_clear_page_not_a_false_rule(alice, patien
     monkeypatch.setattr(patients, "update", collide)
     response = alice.post(f"/patients/{patient.id}/edit", data={**VALID, "version": "1"})
     assert response.status_code == 409
-    assert "nothing was saved. Try again." in response.get_data(as_text=True)
+    assert "nothing was saved. Try again." in page_text(parse(response))

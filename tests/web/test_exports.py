@@ -1,11 +1,11 @@
 """Downloads and printouts in the portal: the buttons, what they give, and the audit trail."""
 import csv
 import io
-import re
 
 from fhir.resources.R4B.bundle import Bundle
 
 from tests import factories
+from tests.markup import attr, parse, text_of, texts
 from tests.web.conftest import audit_rows
 
 
@@ -17,10 +17,11 @@ def csv_rows(response) -> list[list[str]]:
 
 def test_the_patient_page_offers_print_csv_and_fhir(alice, clinician):
     patient = factories.make_patient(clinician)
-    page = alice.get(f"/patients/{patient.id}").get_data(as_text=True)
-    assert f'href="/patients/{patient.id}/print">Print</a>' in page
-    assert re.search(rf'href="/patients/{patient.id}/assessments.csv"\s+download[^>]*>Download CSV</a>', page)
-    assert re.search(rf'href="/patients/{patient.id}/fhir"\s+download[^>]*>Download FHIR</a>', page)
+    doc = parse(alice.get(f"/patients/{patient.id}"))
+    assert text_of(doc, f'main a[href="/patients/{patient.id}/print"]') == "Print"
+    downloads = {a.text(): a.attributes["href"] for a in doc.css("main a[download]")}
+    assert downloads == {"Download CSV": f"/patients/{patient.id}/assessments.csv",
+                         "Download FHIR": f"/patients/{patient.id}/fhir"}
 
 
 def test_download_fhir_saves_the_patients_bundle(alice, clinician):
@@ -50,9 +51,9 @@ def test_the_patient_page_csv_holds_that_patients_assessments_newest_first(alice
 
 def test_the_list_csv_link_carries_the_current_search_filter_and_sort(alice, clinician):
     factories.make_patient(clinician, full_name="Zoë Müller")
-    page = alice.get("/?q=Mü&gender=f&sort=-birthdate").get_data(as_text=True)
-    link = re.search(r'<a class="download" href="([^"]+)"\s+download>Download CSV', page).group(1)
-    assert link == "/patients.csv?q=M%C3%BC&amp;gender=f&amp;sort=-birthdate"
+    doc = parse(alice.get("/?q=Mü&gender=f&sort=-birthdate"))
+    assert text_of(doc, "a.download[download]").startswith("Download CSV")
+    assert attr(doc, "a.download[download]", "href") == "/patients.csv?q=M%C3%BC&gender=f&sort=-birthdate"
 
 
 def test_the_list_csv_is_the_whole_filtered_sorted_list(alice, clinician):
@@ -88,12 +89,12 @@ def test_the_printable_summary_has_the_clinic_the_date_the_history_and_no_contro
     patient = factories.make_patient(clinician, full_name="Zoë Müller")
     factories.make_assessment(patient, type="Mood check", date="2024-01-05", score=40)
     factories.make_assessment(patient, type="Mood check", date="2024-02-05", score=55)
-    page = alice.get(f"/patients/{patient.id}/print").get_data(as_text=True)
-    assert '<p class="clinic">Lakeside Clinic</p>' in page
-    assert "Printed <time>2026-06-15 12:00 UTC</time>" in page
-    assert "<h1>Zoë Müller</h1>" in page and "1980-05-17" in page
-    assert page.count('data-label="Score">') == 2 and '<figure class="chart">' in page
-    assert "Sign out" not in page and 'aria-label="Main"' not in page
+    doc = parse(alice.get(f"/patients/{patient.id}/print"))
+    assert text_of(doc, ".print-header .clinic") == "Lakeside Clinic"
+    assert text_of(doc, ".print-header .printed") == "Printed 2026-06-15 12:00 UTC"
+    assert text_of(doc, "h1") == "Zoë Müller" and "1980-05-17" in text_of(doc, "main")
+    assert texts(doc, 'td[data-label="Score"]') == ["55", "40"] and len(doc.css("figure.chart")) == 1
+    assert doc.css("header.site-header, form") == []  # no menu, no Sign out: only the record
     (event,) = audit_rows(action="export")
     assert (event.patient_id, event.changes) == (patient.id, {"format": "print", "filters": {}, "rows": 3})
 
@@ -102,11 +103,11 @@ def test_the_printable_assessment_has_every_round(alice, clinician):
     patient = factories.make_patient(clinician, full_name="Zoë Müller")
     assessment = factories.make_assessment(patient, type="Memory screen", score=77, qna_rounds=[
         {"question": f"Question {n}?", "answer": f"Answer {n}"} for n in range(1, 13)])
-    detail = alice.get(f"/assessments/{assessment.id}").get_data(as_text=True)
-    assert f'href="/assessments/{assessment.id}/print">Print</a>' in detail
-    page = alice.get(f"/assessments/{assessment.id}/print").get_data(as_text=True)
-    assert "<h1>Memory screen</h1>" in page and "<strong>77</strong>" in page
-    assert re.findall(r'<p class="question">(Question \d+\?)</p>', page) == [f"Question {n}?" for n in range(1, 13)]
+    detail = parse(alice.get(f"/assessments/{assessment.id}"))
+    assert text_of(detail, f'main a[href="/assessments/{assessment.id}/print"]') == "Print"
+    doc = parse(alice.get(f"/assessments/{assessment.id}/print"))
+    assert text_of(doc, "h1") == "Memory screen" and text_of(doc, ".score strong") == "77"
+    assert texts(doc, "p.question") == [f"Question {n}?" for n in range(1, 13)]
     (event,) = audit_rows(action="export")
     assert (event.entity_type, event.patient_id, event.changes["filters"]) == (
         "assessment", patient.id, {"assessment": assessment.id})

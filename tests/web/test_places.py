@@ -4,8 +4,14 @@ import re
 import pytest
 
 from tests import factories
+from tests.markup import attr, errors_for, parse, text_of
 
 GOOGLE_SCRIPT = "https://maps.googleapis.com"
+
+
+def scripts(doc, name: str) -> list:
+    """The page's script elements that load `name` from our static files."""
+    return [s for s in doc.css("script[src]") if s.attributes["src"].split("?")[0] == f"/static/js/{name}"]
 
 
 @pytest.fixture
@@ -23,9 +29,9 @@ def test_without_a_key_the_place_id_is_a_plain_field(alice, clinician):
     patient = factories.make_patient(clinician)
     for url in ("/patients/new", f"/patients/{patient.id}/edit"):
         response = alice.get(url)
-        page = response.get_data(as_text=True)
-        assert '<label for="address">Google Place ID</label>' in page
-        assert "address-search" not in page and "places.js" not in page
+        doc = parse(response)
+        assert text_of(doc, 'label[for="address"]') == "Google Place ID"
+        assert doc.css("#address-search") == [] and not scripts(doc, "places.js")
         assert "googleapis" not in response.headers["Content-Security-Policy"]
 
 
@@ -33,11 +39,13 @@ def test_with_a_key_the_form_offers_autocomplete_and_the_csp_allows_google(alice
     patient = factories.make_patient(clinician)
     for url in ("/patients/new", f"/patients/{patient.id}/edit"):
         response = alice.get(url)
-        page = response.get_data(as_text=True)
-        assert re.search(r'<script src="/static/js/places.js\?v=[0-9a-f]{10}" defer></script>', page)
-        assert '<label for="address-search">Find the address</label>' in page
-        assert f'data-maps-key="{maps_key}"' in page
-        assert '<label for="address">Google Place ID</label>' in page
+        doc = parse(response)
+        [places] = scripts(doc, "places.js")
+        assert re.fullmatch(r"/static/js/places\.js\?v=[0-9a-f]{10}", places.attributes["src"])  # content-hashed URL
+        assert "defer" in places.attributes
+        assert text_of(doc, 'label[for="address-search"]') == "Find the address"
+        assert attr(doc, "#address-search", "data-maps-key") == maps_key
+        assert text_of(doc, 'label[for="address"]') == "Google Place ID"
         policy = directives(response)
         assert policy["script-src"] == ["'self'", GOOGLE_SCRIPT]
         assert policy["connect-src"] == ["'self'", GOOGLE_SCRIPT, "https://places.googleapis.com"]
@@ -50,7 +58,7 @@ def test_a_failed_save_still_offers_autocomplete(alice, maps_key):
     response = alice.post("/patients/new", data={"full_name": "Ann Able"})
     assert response.status_code == 422
     assert GOOGLE_SCRIPT in response.headers["Content-Security-Policy"]
-    assert "places.js" in response.get_data(as_text=True)
+    assert scripts(parse(response), "places.js")
 
 
 def test_other_pages_do_not_allow_google_even_with_a_key(alice, maps_key):
@@ -61,5 +69,5 @@ def test_other_pages_do_not_allow_google_even_with_a_key(alice, maps_key):
 def test_the_place_id_is_still_validated_by_the_domain(alice, maps_key):
     data = {"full_name": "Ann Able", "gender": "f", "birthdate": "1980-05-17", "phone": "555",
             "address": "not a place id!"}
-    page = alice.post("/patients/new", data=data).get_data(as_text=True)
-    assert '<small id="address-error" class="field-error">Address must be a Google Place ID' in page
+    [error] = errors_for(parse(alice.post("/patients/new", data=data)), "address")
+    assert error.startswith("Address must be a Google Place ID")

@@ -12,6 +12,7 @@ from healthpal.extensions import db
 from healthpal.models import SessionRecord, User
 from tests import factories
 from tests.api.support import Api, Http
+from tests.markup import flashes, page_text, parse, table_rows, text_of
 from tests.web.conftest import audit_rows, count, sign_in
 
 COOKIE = "session"
@@ -115,20 +116,27 @@ def test_account_page_lists_browser_sessions_and_mobile_sign_ins(app, alice, cli
     app.test_client().post("/api/auth/login/", json={"username": "alice", "password": factories.PASSWORD},
                            headers={"User-Agent": "Healthpal/3.1 (iPhone; iOS 19)"},
                            environ_base={"REMOTE_ADDR": "203.0.113.5"})
-    page = alice.get("/account").get_data(as_text=True)
-    assert "Where you are signed in" in page
-    assert "after 30 idle minutes or 12 hours at most" in page
-    assert page.count("<tr id=\"session-") == 3
-    assert "Firefox/140.0" in page and "198.51.100.7" in page
-    assert "Healthpal/3.1 (iPhone; iOS 19)" in page and "203.0.113.5" in page and "Mobile app" in page
-    assert page.count("This browser") == 1 and page.count("Sign out this session") == 2
-    assert "Sign out everywhere else" in page
+    doc = parse(alice.get("/account"))
+    assert text_of(doc, "#sessions h2") == "Where you are signed in"
+    assert "after 30 idle minutes or 12 hours at most" in page_text(doc)
+    rows = table_rows(doc, "table.sessions")
+    assert len(rows) == 3
+    assert ["Browser", "Mozilla/5.0 (X11; Linux) Firefox/140.0", "198.51.100.7"] in [row[:3] for row in rows]
+    assert ["Mobile app", "Healthpal/3.1 (iPhone; iOS 19)", "203.0.113.5"] in [row[:3] for row in rows]
+    assert sorted(row[-1] for row in rows) == ["Sign out", "Sign out", "This browser"]
+    assert [b.attributes["aria-label"] for b in doc.css("table.sessions button")] == ["Sign out this session"] * 2
+    assert text_of(doc, 'form[action="/account/sessions/end-others"] button') == "Sign out everywhere else"
 
 
 def this_browser(client) -> int:
     """The id of the client's own session, as its account page marks it."""
-    page = client.get("/account").get_data(as_text=True)
-    return int(re.search(r'<tr id="session-(\d+)">(?:(?!</tr>).)*This browser', page, re.S).group(1))
+    return session_id(client, "This browser")
+
+
+def session_id(client, marked: str) -> int:
+    """The id of the one session row (`<tr id="session-N">`) on the client's account page that says `marked`."""
+    [row] = [tr for tr in parse(client.get("/account")).css("table.sessions tbody tr") if marked in tr.text()]
+    return int(row.id.removeprefix("session-"))
 
 
 def test_ending_one_session_from_the_account_page(app, alice, clinician):
@@ -136,7 +144,7 @@ def test_ending_one_session_from_the_account_page(app, alice, clinician):
     laptop_id = this_browser(laptop)
     response = alice.post(f"/account/sessions/{laptop_id}/end")
     assert response.status_code == 302 and response.headers["Location"] == "/account"
-    assert "That session was signed out." in alice.get("/account").get_data(as_text=True)
+    assert "That session was signed out." in flashes(parse(alice.get("/account")))
     assert laptop.get("/").status_code == 302 and alice.get("/").status_code == 200
     [event] = audit_rows(action="update", entity_type="user")
     assert event.channel == "portal" and event.changes == {"sessions_ended": [laptop_id]}
@@ -144,9 +152,7 @@ def test_ending_one_session_from_the_account_page(app, alice, clinician):
 
 def test_ending_a_mobile_sign_in_revokes_its_refresh_and_access_tokens(app, alice, clinician):
     phone = Api(app.test_client(), clinician)
-    page = alice.get("/account").get_data(as_text=True)
-    [row] = re.findall(r'<tr id="session-(\d+)">(?:(?!</tr>).)*Mobile app', page, re.S)
-    alice.post(f"/account/sessions/{row}/end")
+    alice.post(f"/account/sessions/{session_id(alice, 'Mobile app')}/end")
     assert phone.get("/api/auth/user/").status_code == 401
     refreshed = phone.client.post("/api/auth/token/refresh/", json={"refresh": phone.refresh})
     assert refreshed.status_code == 401 and refreshed.json["code"] == "token_not_valid"
@@ -167,7 +173,7 @@ def test_sign_out_everywhere_else_keeps_this_browser(app, alice, clinician):
     phone = Api(app.test_client(), clinician)
     response = alice.post("/account/sessions/end-others")
     assert response.status_code == 302
-    assert "Signed out everywhere else (2 sessions)." in alice.get("/account").get_data(as_text=True)
+    assert "Signed out everywhere else (2 sessions)." in flashes(parse(alice.get("/account")))
     assert alice.get("/").status_code == 200
     assert laptop.get("/").status_code == 302 and phone.get("/api/auth/user/").status_code == 401
 
