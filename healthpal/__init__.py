@@ -1,11 +1,10 @@
 """Healthpal: a clinician portal, a mobile JSON API and an admin panel over one domain layer."""
 from pathlib import Path
-from typing import cast
 
 from flask import Flask
-from flask.json.provider import DefaultJSONProvider
 
 from healthpal import config as settings
+from healthpal.json_provider import JSONProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,9 +43,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
     settings.check_production(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    json = cast(DefaultJSONProvider, app.json)
-    json.ensure_ascii = False
-    json.sort_keys = False
+    app.json = JSONProvider(app)  # keys in the contract's order, non-ASCII as it is
 
 
 def trust_proxies(app: Flask) -> None:

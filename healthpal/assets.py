@@ -15,8 +15,10 @@ def _digest(path: Path, _modified: float) -> str:
 
 def add_version(endpoint: str, values: dict) -> None:
     """`url_for("static", filename=...)` gains `v=<hash>` when the file exists."""
+    if endpoint != "static" or "v" in values or "filename" not in values:
+        return  # every other URL, first: a page builds dozens
     folder = current_app.static_folder
-    if endpoint != "static" or "v" in values or "filename" not in values or folder is None:
+    if folder is None:
         return
     path = Path(folder) / values["filename"]
     if path.is_file():

@@ -9,13 +9,17 @@ and every change is audited. A rule the domain refuses shows as errors on the re
 over a newer version changes nothing and says who saved it and when, each differing field showing
 its saved value; saving again applies the admin's values deliberately.
 """
+import secrets
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from flask import Response, flash, request, stream_with_context
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_admin.model import typefmt
+from flask_admin.model import template, typefmt
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.utils import secure_filename
 
 from healthpal.admin import guard
@@ -70,6 +74,33 @@ def plain(value) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+# Flask-Admin's own row actions: what they draw depends on the row's id alone.
+BY_ID_ONLY = (template.ViewRowAction, template.ViewPopupRowAction, template.EditRowAction,
+              template.EditPopupRowAction, template.DeleteRowAction)
+
+
+class StampedRowAction(template.BaseListRowAction):
+    """One of Flask-Admin's row actions (view, edit, delete), drawn once per page for a placeholder
+    id and stamped with each row's id. Drawing them row by row (two URLs built, and a delete form
+    rendered field by field through WTForms, 50 times) was half the time of an admin list page;
+    the page's bytes are the same. Ids that are not plain digits are drawn as Flask-Admin draws them."""
+
+    def __init__(self, action: template.BaseListRowAction, primary_key: str):
+        super().__init__(title=action.title)
+        self.action, self.primary_key = action, primary_key
+        self.placeholder = f"row{secrets.token_hex(8)}"  # survives URL quoting and HTML escaping as it is
+        self.drawn: str | None = None
+
+    @pass_context
+    def render_ctx(self, context, row_id, row):
+        if not (isinstance(row_id, str) and row_id.isascii() and row_id.isdigit()):
+            return self.action.render(context, row_id, row)
+        if self.drawn is None:
+            stand_in = SimpleNamespace(**{self.primary_key: self.placeholder})
+            self.drawn = str(self.action.render(context, self.placeholder, stand_in))
+        return Markup(self.drawn.replace(self.placeholder, row_id))
+
+
 def conditions(form) -> dict:
     """What an update asks of the record besides its data: for a versioned record (its form has a
     hidden `version` field), the version the form was opened at."""
@@ -116,6 +147,13 @@ class AdminView(SuperuserOnly, ModelView):
         disposition = f"attachment;filename={secure_filename(self.get_export_name(export_type='csv'))}"
         return Response(stream_with_context(spreadsheet.csv_lines(header, rows)),
                         headers={"Content-Disposition": disposition}, mimetype="text/csv")
+
+    def get_list_row_actions(self):
+        """The row actions of this page's list (a new set per page), Flask-Admin's own stamped."""
+        if not isinstance(self._primary_key, str):
+            return super().get_list_row_actions()
+        return [StampedRowAction(action, self._primary_key) if type(action) in BY_ID_ONLY else action
+                for action in super().get_list_row_actions()]
 
     def get_one(self, id):
         number = rules.id_number(id)

@@ -1,9 +1,11 @@
 """Assessments and their question/answer rounds: scoping, rules and atomic writes."""
-from typing import cast
+from dataclasses import replace
+from datetime import date, datetime
+from typing import NamedTuple, cast
 
 from sqlalchemy import Select, Table, bindparam, false, func, insert, select
 from sqlalchemy import delete as delete_rows
-from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from healthpal.domain import audit, clock, patients, rules, scope, snapshots, versions
@@ -32,6 +34,25 @@ EXPLAINED = {
     "uq_assessments_patient_id_date_type": ("non_field_errors", DUPLICATE),
     "uq_qa_rounds_assessment_id_question_digest": ("qna_rounds", DUPLICATE_QUESTION),
 }
+
+
+class Listed(NamedTuple):
+    """An assessment as a list shows it, read-only: its columns, and its rounds in order (each
+    with `question` and `answer`). Lists read these rather than model objects, which cost several
+    times as much to build for a page of 100 assessments and their 500 rounds."""
+
+    id: int
+    type: str
+    date: date
+    score: int
+    patient_id: int
+    created_at: datetime
+    updated_at: datetime
+    rounds: list
+
+
+LISTED_COLUMNS = (Assessment.id, Assessment.type, Assessment.date, Assessment.score, Assessment.patient_id,
+                  Assessment.created_at, Assessment.updated_at)
 
 
 def visible(actor: User, via: str) -> Select:
@@ -140,9 +161,17 @@ def listing(*, actor: User, via: str, filters: dict | None = None, ordering: str
 
 def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
            page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of visible assessments, rounds loaded in one extra query."""
+    """A page of visible assessments (as `Listed`), their rounds read in one extra query."""
     stmt = listing(actor=actor, via=via, filters=filters, ordering=ordering)
-    return paginate(stmt, number=page, size=page_size, options=(selectinload(Assessment.rounds),))
+    found = paginate(stmt, number=page, size=page_size, columns=LISTED_COLUMNS)
+    rounds: dict[int, list] = {row.id: [] for row in found.items}
+    if rounds:
+        for item in db.session.execute(
+            select(QARound.assessment_id, QARound.question, QARound.answer)
+            .where(QARound.assessment_id.in_(rounds)).order_by(QARound.assessment_id, QARound.position)
+        ):
+            rounds[item.assessment_id].append(item)
+    return replace(found, items=[Listed._make((*row, rounds[row.id])) for row in found.items])
 
 
 def types_used(*, actor: User, via: str) -> list[str]:
@@ -307,18 +336,21 @@ def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expe
         patients.refresh_last_assessment(patient_id)
 
 
-def latest_for(*, actor: User, via: str, patient_ids) -> dict[int, Assessment]:
+def latest_for(*, actor: User, via: str, patient_ids) -> dict:
     """The most recent assessment (latest date, then highest id) of each of these visible
-    patients, keyed by patient id, in one query (for a page of patients)."""
+    patients, keyed by patient id, as a read-only row of (id, patient_id, type, date, score), in
+    one query (for a page of patients)."""
     ids = [number for number in patient_ids if rules.is_id(number)]
     if not ids:
         return {}
     rank = func.row_number().over(
         partition_by=Assessment.patient_id, order_by=(Assessment.date.desc(), Assessment.id.desc()),
     ).label("rank")
-    ranked = visible(actor, via).where(Assessment.patient_id.in_(ids)).add_columns(rank).subquery()
-    latest = aliased(Assessment, ranked)
-    return {a.patient_id: a for a in db.session.scalars(select(latest).where(ranked.c.rank == 1))}
+    ranked = (visible(actor, via).where(Assessment.patient_id.in_(ids))
+              .with_only_columns(Assessment.id, Assessment.patient_id, Assessment.type, Assessment.date,
+                                 Assessment.score, rank).subquery())
+    latest = select(ranked.c.id, ranked.c.patient_id, ranked.c.type, ranked.c.date, ranked.c.score)
+    return {row.patient_id: row for row in db.session.execute(latest.where(ranked.c.rank == 1))}
 
 
 def history(*, actor: User, via: str, patient_id: int) -> list:

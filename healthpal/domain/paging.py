@@ -88,8 +88,11 @@ def count(stmt: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = ()) -> Page:
+def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = (), columns: tuple = ()) -> Page:
     """Rows of page `number` (1-based, or "last") of `stmt`, loaded with `options`, and the total.
+    With `columns`, the items are read-only rows of those columns (attributes named as the model's)
+    instead of model objects: a page of them costs no identity map, no change tracking and no
+    object to collect afterwards, which for a page of 100 is most of a list's time.
 
     A page that is not full tells the total by itself; only a full page (or "last") costs a count.
     An out-of-range page raises NotFound.
@@ -101,7 +104,12 @@ def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = ())
     if not isinstance(number, int) or not 1 <= number <= MAX_PAGE:
         raise NotFound("Invalid page.")
     offset = (number - 1) * size
-    items = list(db.session.scalars(stmt.options(*options).limit(size).offset(offset)))
+    shown = stmt.limit(size).offset(offset)
+    items: list
+    if columns:
+        items = list(db.session.execute(shown.with_only_columns(*columns)))
+    else:
+        items = list(db.session.scalars(shown.options(*options)))
     if not items and number > 1:
         raise NotFound("Invalid page.")
     if total is None:

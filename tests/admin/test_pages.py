@@ -2,8 +2,10 @@
 import re
 
 import pytest
+from flask_admin.contrib.sqla import ModelView
 from sqlalchemy import event
 
+from healthpal.admin.base import AdminView
 from healthpal.domain import audit
 from healthpal.extensions import db
 from tests import factories
@@ -109,3 +111,26 @@ def test_a_list_pages_without_counting_the_whole_table(admin, clinician, url):
         event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
     assert not [s for s in seen if "count(" in s.lower()], seen
+
+
+def without_tokens(response) -> str:
+    """The page, its CSRF tokens (signed with the time of the request) left out."""
+    return re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1", response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("url", ["/admin/user/", "/admin/patient/", "/admin/assessment/", "/admin/audit/",
+                                 "/admin/patient/?search=a&sort=0&desc=1"])
+def test_each_rows_view_edit_and_delete_buttons_are_its_own(admin, clinician, monkeypatch, url):
+    """The row actions are drawn once per page and stamped with each row's id: the page is the one
+    Flask-Admin draws row by row, each row's links and delete form naming that row."""
+    add_clinic(clinician, 3)
+    stamped = without_tokens(admin.get(url))
+    monkeypatch.setattr(AdminView, "get_list_row_actions", ModelView.get_list_row_actions)
+    assert without_tokens(admin.get(url)) == stamped
+    ids = re.findall(r'/details/\?id=(\d+)&amp;', stamped)
+    assert len(set(ids)) == len(ids) >= 2
+    for id_ in ids:
+        if "audit" not in url:
+            assert f'<input type="checkbox" name="rowid" class="action-checkbox" value="{id_}"' in stamped
+            assert f"/edit/?id={id_}&amp;" in stamped
+            assert f'<input id="id" name="id" type="hidden" value="{id_}">' in stamped

@@ -166,7 +166,8 @@ def test_a_patient_and_an_assessment_added_with_the_keyboard_alone(page, clinici
     keys.press("Enter")
     expect(page.get_by_role("heading", name="Mood check")).to_be_visible()
 
-    patient = patients.search(actor=clinician, via="portal").items[0]
+    listed = patients.search(actor=clinician, via="portal").items[0]
+    patient = patients.get(actor=clinician, via="portal", patient_id=listed.id)
     assert (patient.full_name, patient.gender, patient.birthdate.isoformat(), patient.address_label) == (
         "Zoë Keyboard", "f", "1980-05-17", "Rue de Rivoli 1, Paris")
     assert [(a.type, a.score, [(r.question, r.answer) for r in a.rounds]) for a in patient.assessments] == [

@@ -1,0 +1,41 @@
+"""The app's JSON responses: the bytes Flask's own provider writes (keys in the order given,
+non-ASCII as UTF-8, compact), written by orjson, several times faster on a page of 100 records.
+
+Where orjson would write something else, the standard library writes the body as before: a value
+orjson refuses (an integer beyond 64 bits, a non-string key, a lone surrogate, a type only Flask's
+`default` knows: dates, dataclasses, UUIDs, decimals, Markup, and subclasses of str, int, dict or
+list), and a float it would spell differently (Python writes 1e-05 and 1e+16, orjson 0.00001 and
+1e16: found by the exponent or the run of zeros, strings that merely look so included). Debug
+mode's indented output is the standard library's too. NaN and infinities, which Python writes as
+`NaN`/`Infinity` (not JSON), orjson writes as `null`; nothing in the app produces them."""
+import re
+from typing import cast
+
+import orjson
+from flask import Response
+from flask.json.provider import DefaultJSONProvider
+
+OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+SPELLED_OTHERWISE = re.compile(rb"\d[eE]|\.0000")
+
+
+class JSONProvider(DefaultJSONProvider):
+    ensure_ascii = False
+    sort_keys = False
+
+    def response(self, *args, **kwargs):
+        if self.compact is False or (self.compact is None and self._app.debug):
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        response_class = cast(type[Response], self._app.response_class)  # typed as the sans-IO base
+        return response_class(self.compact_bytes(obj), mimetype=self.mimetype)
+
+    def compact_bytes(self, obj) -> bytes:
+        """`obj` as the compact JSON of a response body, with the newline Flask ends it with."""
+        try:
+            body = orjson.dumps(obj, default=self.default, option=OPTIONS)
+        except TypeError:  # orjson.JSONEncodeError: what it will not write, or `default` refused
+            body = None
+        if body is None or SPELLED_OTHERWISE.search(body):
+            body = self.dumps(obj, separators=(",", ":")).encode()
+        return body + b"\n"
