@@ -5,9 +5,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher, Type
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from healthpal import create_app
@@ -15,16 +17,46 @@ from healthpal.config import database_url
 from healthpal.domain import passwords
 from healthpal.extensions import db, limiter
 from tests import factories
+from tests.helpers import new_postgresql_database
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--wall-clock", metavar="MOMENT", type=datetime.fromisoformat,
+        help="start every test with the machine's clock at MOMENT (ISO 8601, UTC unless it names a zone), "
+             "ticking on from there: `--wall-clock 2026-12-31T23:59:59.9` shows that no test depends on the "
+             "real date or on when it runs")
+
+
+@pytest.fixture(autouse=True)
+def _wall_clock(request):
+    """With `--wall-clock`, the whole process (test, app, live servers in threads) sees that moment
+    when the test starts; Chromium and subprocesses keep the real clock."""
+    moment = request.config.getoption("--wall-clock")
+    if moment is None:
+        yield
+        return
+    with time_machine.travel(moment if moment.tzinfo else moment.replace(tzinfo=UTC), tick=True):
+        yield
+
+
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
+    """SQLite: a file in this run's temporary folder (one per xdist worker, as that folder is).
+    PostgreSQL: TEST_DATABASE_URL's database; under pytest-xdist (`-n 2`) each worker makes its own
+    beside it, named after it and the worker (`healthpal_ci_gw0`), and drops it at the end."""
     raw = os.environ.get("TEST_DATABASE_URL")
-    if raw:
-        return database_url(raw, "")
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    if not raw:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        yield database_url(raw, "")
+        return
+    with new_postgresql_database(raw, f"{make_url(raw).database}_{worker}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
 """Small helpers shared by the tests: assertions over the domain, and scratch databases."""
 import os
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,10 +50,48 @@ def signed_in_once(user) -> None:
     sessions.start(kind=sessions.APP, user_id=user.id, lifetime=timedelta(days=1))
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:`port` now."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def wait_until(condition, *, seconds: float, what: str, every: float = 0.05):
+    """Ask `condition()` again and again until it answers something true, and return that; the test
+    fails if `seconds` pass first. For waiting on a real server or process: never a fixed sleep."""
+    deadline = time.monotonic() + seconds
+    while not (answer := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {seconds:g} s: {what}")
+        time.sleep(every)
+    return answer
+
+
 def reloaded(model, record_id: int):
     """The record as the database holds it now (nothing cached by this test's session)."""
     db.session.expire_all()
     return db.session.get(model, record_id)
+
+
+@contextmanager
+def new_postgresql_database(url: str, name: str) -> Iterator[str]:
+    """The URL of a new, empty database `name` on the PostgreSQL server of `url` (whose role needs
+    CREATEDB); one of that name left by an interrupted run is dropped first, and this one afterwards,
+    however the block ends."""
+    server = make_url(url).set(drivername="postgresql+psycopg2")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @contextmanager
@@ -61,14 +101,5 @@ def scratch_postgresql(prefix: str) -> Iterator[str]:
     raw = os.environ.get("TEST_DATABASE_URL")
     if not raw:
         pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (its role needs CREATEDB)")
-    server = make_url(raw).set(drivername="postgresql+psycopg2")
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgresql_database(raw, f"{prefix}_{uuid.uuid4().hex[:12]}") as url:
+        yield url

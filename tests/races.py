@@ -6,7 +6,10 @@ import pytest
 
 from healthpal.domain import audit, versions
 
-PAUSE = 0.05  # seconds: long enough that, unprotected, every racer reads the record before any commits
+# seconds: long enough that, unprotected, every racer reads the record before any commits. A delay
+# put inside the code under test to widen the race window, not a wait for something to happen: the
+# overlap it makes is what these tests are about.
+PAUSE = 0.05
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ on an empty SQLite file and on an empty PostgreSQL database."""
 import os
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from healthpal import create_app
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, QARound, User, built_on
 from tests.conftest import TEST_SECRET
-from tests.helpers import scratch_postgresql
+from tests.helpers import scratch_postgresql, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "patients", "assessments", "qa_rounds", "sessions", "audit_events", "idempotency_keys"}
@@ -308,6 +307,15 @@ def recorded_versions(database_url: str) -> list:
         engine.dispose()
 
 
+def lock_requests_waiting(connection) -> int:
+    """How many advisory-lock requests in this connection's database are waiting to be granted."""
+    waiting = connection.execute(text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar()
+    connection.commit()
+    return waiting
+
+
 def needs_postgresql(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite admits one writer at a time; concurrent deploys use PostgreSQL")
@@ -335,7 +343,8 @@ def test_an_upgrade_waits_while_another_holds_the_migration_lock(empty_database)
             other_deploy.execute(text("SELECT pg_advisory_lock(hashtext(:name))"), {"name": MIGRATION_LOCK})
             other_deploy.commit()
             waiting = flask_db_upgrade(empty_database)
-            time.sleep(4)
+            wait_until(lambda: waiting.poll() is not None or lock_requests_waiting(other_deploy),
+                       seconds=60, what="the second upgrade asks for the migration lock")
             assert waiting.poll() is None
             assert "alembic_version" not in inspect(other_deploy).get_table_names()
             other_deploy.execute(text("SELECT pg_advisory_unlock(hashtext(:name))"), {"name": MIGRATION_LOCK})

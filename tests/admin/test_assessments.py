@@ -1,7 +1,9 @@
 """Admin assessments: every clinician's, with their Q&A rounds edited inline, in order."""
+from datetime import date
+
 import pytest
 
-from healthpal.domain import assessments, audit, clock
+from healthpal.domain import assessments, audit
 from healthpal.extensions import db
 from healthpal.models import Assessment
 from tests import factories
@@ -55,9 +57,9 @@ def test_rounds_keep_the_order_shown_even_with_gaps(admin, patient):
     assert stored_rounds(db.session.scalars(db.select(Assessment.id)).one()) == ROUNDS
 
 
-def test_an_empty_date_means_today(admin, patient):
+def test_an_empty_date_means_today(admin, patient, frozen_clock):
     assert admin.post("/admin/assessment/new/", data=assessment_form(patient, date="")).status_code == 302
-    assert db.session.scalars(db.select(Assessment)).one().date == clock.today()
+    assert db.session.scalars(db.select(Assessment)).one().date == date(2026, 6, 15)
 
 
 def test_edit_shows_the_rounds_in_order_and_replaces_them(admin, patient):

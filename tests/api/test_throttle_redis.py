@@ -2,7 +2,7 @@
 
 Skipped only when nothing answers at 127.0.0.1:6379.
 """
-import socket
+import uuid
 
 import pytest
 import redis
@@ -10,16 +10,25 @@ import redis
 from healthpal import create_app
 from healthpal.extensions import db, limiter
 from tests import factories
+from tests.helpers import listening
 
-REDIS_URI = "redis://127.0.0.1:6379/11"  # a database of its own, emptied before and after
+REDIS_URI = "redis://127.0.0.1:6379/11"
 
 
-def redis_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
+class Keys:
+    """The Redis keys of one test: under a prefix of its own, so that test runs sharing this Redis
+    (parallel workers, other checkouts) never see or delete each other's counters."""
+
+    def __init__(self):
+        self.prefix = f"healthpal-test-{uuid.uuid4().hex}"
+        self.store = redis.Redis.from_url(REDIS_URI)
+
+    def names(self) -> list[str]:
+        return [key.decode() for key in self.store.scan_iter(f"{self.prefix}:*")]
+
+    def delete_all(self) -> None:
+        for name in self.names():
+            self.store.delete(name)
 
 
 @pytest.fixture
@@ -29,16 +38,16 @@ def redis_app(test_config):
     The Limiter is one object per process whose storage comes from the app it was last bound to,
     so the session app's memory storage is put back afterwards.
     """
-    if not redis_answers():
+    if not listening(6379):
         pytest.skip("Redis is not reachable at 127.0.0.1:6379: start redis-server to run this test")
     saved = limiter._storage, limiter._limiter
+    keys = Keys()
     app = create_app({**test_config, "RATELIMIT_STORAGE_URI": REDIS_URI,
+                      "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": keys.prefix},
                       "HEALTHPAL_LOGIN_FAILURES_PER_USER": 3})
-    store = redis.Redis.from_url(REDIS_URI)
-    store.flushdb()
-    yield app, store
-    store.flushdb()
-    store.close()
+    yield app, keys
+    keys.delete_all()
+    keys.store.close()
     limiter._storage, limiter._limiter = saved
     with app.app_context():
         db.session.remove()
@@ -46,7 +55,7 @@ def redis_app(test_config):
 
 
 def test_failed_logins_are_counted_in_redis_and_throttled(redis_app, clinician):
-    app, store = redis_app
+    app, keys = redis_app
     client = app.test_client()
 
     def attempt(password):
@@ -54,10 +63,9 @@ def test_failed_logins_are_counted_in_redis_and_throttled(redis_app, clinician):
 
     for _ in range(3):
         assert attempt("wrong-password").status_code == 400
-    keys = [key.decode() for key in store.keys("*")]
-    assert any("login-user" in key and "alice" in key for key in keys), keys
+    assert any("login-user" in key and "alice" in key for key in keys.names()), keys.names()
     throttled = attempt(factories.PASSWORD)
     assert throttled.status_code == 429
     assert int(throttled.headers["Retry-After"]) >= 1
-    store.flushdb()  # the window passes (for every process sharing this Redis)
+    keys.delete_all()  # the window passes (for every process sharing this Redis)
     assert attempt(factories.PASSWORD).status_code == 200

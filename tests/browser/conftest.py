@@ -8,7 +8,9 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from healthpal import create_app
+from healthpal.domain import clock
 from healthpal.extensions import db
+from tests.conftest import FrozenClock
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -36,6 +38,15 @@ def buffered(app):
                 body.close()
 
     return wsgi
+
+
+@pytest.fixture(autouse=True)
+def stopped_clock(monkeypatch):
+    """The portal's clock stands still through each browser test, at the moment the test starts, so
+    the page and the test read the same "today" even across midnight. Not a fixed date as
+    `frozen_clock`: Chromium keeps cookies by the machine's real clock, and would drop at once a
+    session cookie whose expiry was worked out from a day long past."""
+    return FrozenClock(monkeypatch, clock.now())
 
 
 @pytest.fixture(scope="session")

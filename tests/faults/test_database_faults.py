@@ -16,6 +16,7 @@ from healthpal.models import AuditEvent, Patient
 from tests import factories
 from tests.api.support import Api
 from tests.faults.conftest import FAST_TIMEOUTS
+from tests.helpers import wait_until
 from tests.markup import page_text, parse
 from tests.web.conftest import sign_in
 
@@ -120,8 +121,8 @@ def test_a_stalled_database_gets_503_within_the_timeouts(clients, pg_proxy, prox
     healthz, seconds = timed(lambda: proxied_app.test_client().get("/healthz"), limit=2, proxy=pg_proxy)
     assert healthz.status_code == 200 and seconds < 1.5
     pg_proxy.resume()
-    time.sleep(database.BACKOFF_SECONDS)
-    assert api.get("/api/patients/").status_code == 200
+    wait_until(lambda: api.get("/api/patients/").status_code == 200, seconds=database.BACKOFF_SECONDS + 2,
+               what="the API answers again once the back-off after the stall is over", every=0.1)
 
 
 def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_proxy, clinician):

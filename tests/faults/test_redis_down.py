@@ -1,8 +1,6 @@
 """The sign-in throttle on a Redis that goes away mid-test (a redis-server of the test's own)."""
 import shutil
-import socket
 import subprocess
-import time
 
 import pytest
 import redis
@@ -10,6 +8,7 @@ import redis
 from healthpal.domain import throttle
 from tests import factories
 from tests.faults.conftest import closed_port
+from tests.helpers import listening, wait_until
 
 
 class RedisServer:
@@ -24,13 +23,7 @@ class RedisServer:
         self.process = subprocess.Popen(
             [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port),
              "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        wait_until(lambda: listening(self.port), seconds=10, what=f"redis-server listens on {self.port}")
 
     def stop(self) -> None:
         if self.process is not None:

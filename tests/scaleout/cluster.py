@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.helpers import listening, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 NGINX_SITE = ROOT / "deploy" / "nginx" / "healthpal.conf"
@@ -26,16 +28,12 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, process: subprocess.Popen, what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    def up() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{what} is not listening on {port} after {seconds} s")
+        return listening(port)
+
+    wait_until(up, seconds=seconds, what=f"{what} listens on {port}", every=0.2)
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, seconds: float = 40) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from tests import factories
 from tests.api.support import Http, patient_data
+from tests.helpers import wait_until
 from tests.markup import csrf_token, parse
 
 pytestmark = pytest.mark.slow
@@ -188,8 +189,8 @@ def test_an_idempotent_create_is_replayed_by_either_instance(cluster):
 
 def test_stopping_an_instance_under_writes_loses_no_acknowledged_write(cluster):
     """Four clients create patients non-stop; instance a is stopped (SIGTERM, as systemd does) in
-    the middle. Every 201 is in the database, nginx keeps serving from b, and at most the requests
-    in flight at that moment fail."""
+    the middle (after 20 acknowledged writes, and until 5 more are). Every 201 is in the database,
+    nginx keeps serving from b, and at most the requests in flight at that moment fail."""
     http = Http(cluster.nginx.base)
     auth = bearer(login(http, cluster.create_user("will")).json)
     writers, done = 4, threading.Event()
@@ -208,13 +209,19 @@ def test_stopping_an_instance_under_writes_loses_no_acknowledged_write(cluster):
             with lock:
                 outcomes.append(outcome)
 
+    def acknowledged_after(moment: float) -> int:
+        with lock:
+            return sum(1 for sent, _, status, _, _ in outcomes if status == 201 and sent > moment)
+
     threads = [threading.Thread(target=write) for _ in range(writers)]
     for thread in threads:
         thread.start()
-    time.sleep(2)
-    exited = cluster.instances[0].stopped()
-    time.sleep(2)
-    done.set()
+    try:
+        wait_until(lambda: acknowledged_after(float("-inf")) >= 20, seconds=60, what="20 writes acknowledged")
+        exited = cluster.instances[0].stopped()
+        wait_until(lambda: acknowledged_after(exited) >= 5, seconds=60, what="5 writes acknowledged after the stop")
+    finally:
+        done.set()
     for thread in threads:
         thread.join(30)
 

@@ -33,8 +33,8 @@ def patient(clinician):
     return factories.make_patient(clinician, full_name="Ann Able", birthdate="1980-05-17")
 
 
-def test_new_assessment_form_starts_with_today_and_one_round(alice, patient, monkeypatch):
-    monkeypatch.setattr("healthpal.domain.clock.now", lambda: datetime(2025, 2, 3, 12, tzinfo=UTC))
+def test_new_assessment_form_starts_with_today_and_one_round(alice, patient, frozen_clock):
+    frozen_clock.at = datetime(2025, 2, 3, 12, tzinfo=UTC)
     factories.make_assessment(patient, type="Mood check")
     doc = parse(alice.get(f"/patients/{patient.id}/assessments/new"))
     assert text_of(doc, 'label[for="type"]') == "Type"

@@ -1,5 +1,4 @@
 """Repeating an assessment (same type and questions, a fresh sitting) and comparing two sittings."""
-from healthpal.domain import clock
 from tests import factories
 from tests.markup import attr, errors_for, form_values, one, parse, table_rows, text_of, texts
 from tests.web.conftest import audit_rows
@@ -11,7 +10,7 @@ def rounds_in(doc) -> list[tuple[str, str]]:
             for pair in doc.css("fieldset.round")]
 
 
-def test_repeat_opens_a_new_form_with_the_same_type_and_questions_in_order(alice, clinician):
+def test_repeat_opens_a_new_form_with_the_same_type_and_questions_in_order(alice, clinician, frozen_clock):
     patient = factories.make_patient(clinician)
     assessment = factories.make_assessment(patient, type="Mood check", score=60, qna_rounds=[
         {"question": "Sleep?", "answer": "Badly"}, {"question": "Appetite?", "answer": "Good"},
@@ -21,7 +20,7 @@ def test_repeat_opens_a_new_form_with_the_same_type_and_questions_in_order(alice
     doc = parse(alice.get(f"/assessments/{assessment.id}/repeat"))
     assert attr(doc, "form.assessment-form", "action") == f"/patients/{patient.id}/assessments/new"
     fields = form_values(doc, "form.assessment-form")
-    assert (fields["type"], fields["date"], fields["score"]) == ("Mood check", clock.today().isoformat(), "")
+    assert (fields["type"], fields["date"], fields["score"]) == ("Mood check", "2026-06-15", "")
     assert rounds_in(doc) == [("Sleep?", ""), ("Appetite?", ""), ("Energy?", "")]
 
 
