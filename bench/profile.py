@@ -71,7 +71,9 @@ def request_for(path: str, n: int, ids: dict) -> tuple[str, str, dict | None, st
         "patient": ("GET", f"/api/patients/{patient}/", None, "api"),
         "create": ("POST", "/api/assessments/", {"patient": patient, "type": f"Profile {n}", "score": 50,
                                                   "qna_rounds": ROUNDS}, "api"),
-        "update": ("PATCH", f"/api/assessments/{assessment}/", {"score": n % 101, "qna_rounds": ROUNDS}, "api"),
+        # new rounds each time, as bench/run.py sends them: every update replaces them
+        "update": ("PATCH", f"/api/assessments/{assessment}/", {"score": n % 101, "qna_rounds": [
+            {"question": f"Question {k} of {n}?", "answer": f"Answer {k}"} for k in range(5)]}, "api"),
         "assessments": ("GET", "/api/assessments/?page_size=100", None, "api"),
         "assessments-filtered": ("GET", "/api/assessments/?page_size=100&type=Mood+check&date_gte=2023-01-01",
                                  None, "api"),

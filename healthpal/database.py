@@ -2,8 +2,11 @@
 sessions ended safely over lost connections, and telling "the database is unavailable" apart from
 every other error.
 
-PostgreSQL gets its timeouts in each session (`statement_timeout`, `lock_timeout`,
-`idle_in_transaction_session_timeout`), and psycopg2 waits for the server through a callback that
+PostgreSQL gets its timeouts once per connection, as connection options (`statement_timeout`,
+`lock_timeout`, `idle_in_transaction_session_timeout`: no statement per request sets them). A pooled
+connection is checked before it is lent without a round trip when it was returned moments ago (the
+server closing it, on a restart or a failover, leaves its socket readable), with a ping otherwise
+(`check_out`). psycopg2 waits for the server through a callback that
 gives up after a deadline: a server or network that stops answering (no reply, not even an error)
 fails the request after the connect timeout, or the statement timeout plus a margin, instead of
 holding the worker until gunicorn kills it; after such a wait, new connections of that engine fail
@@ -21,7 +24,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, g, has_app_context
 from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, STATUS_SETUP, connection, set_wait_callback
 from sqlalchemy import event, exc
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Dialect, Engine, make_url
 
 from healthpal.extensions import db
 
@@ -32,12 +35,21 @@ SQLITE_UNAVAILABLE = ("unable to open database file", "database is locked", "dis
 # error) before deciding that the server or the network is gone.
 STATEMENT_MARGIN_SECONDS = 0.5
 BACKOFF_SECONDS = 2
+# A pooled connection idle for longer than this is pinged before it is lent again.
+PING_AFTER_IDLE_SECONDS = 5
+_RETURNED_AT = "healthpal.returned_at"
 
 
 def init_app(app: Flask) -> None:
     """After Flask-SQLAlchemy is bound (teardowns run last-registered first): each app context's
-    session ends here, even over a connection lost after the answer was ready."""
+    session ends here, even over a connection lost after the answer was ready. PostgreSQL's pooled
+    connections are checked as they are lent (`check_out`)."""
     app.teardown_appcontext(end_session)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "checkin", _note_return)
+        event.listen(engine, "checkout", partial(check_out, engine.dialect))
     if not event.contains(db.session, "after_commit", _note_commit):
         event.listen(db.session, "after_commit", _note_commit)
 
@@ -50,6 +62,38 @@ def end_session(_error: BaseException | None = None) -> None:
         if not unavailable(error):
             raise
         db.session.remove()     # the pool has invalidated the connection; this forgets the session
+
+
+def _note_return(_dbapi_connection, record) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def check_out(dialect: Dialect, dbapi_connection, record, _proxy) -> None:
+    """Before a pooled PostgreSQL connection is lent: one returned moments ago whose socket has
+    nothing to read is trusted as is; otherwise (the server sent something while it was idle, such
+    as the notice and end of file of a connection it closed, or it has been idle a while) a ping
+    decides, and a dead connection discards every pooled one, as SQLAlchemy's own pre-ping does
+    (the pool then connects afresh). A brand-new connection needs no check."""
+    returned = record.info.get(_RETURNED_AT)
+    if returned is None:
+        return
+    if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS and not _readable(dbapi_connection):
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except psycopg2.Error as error:
+        if dialect.is_disconnect(error, dbapi_connection, None):
+            raise exc.InvalidatePoolError() from error
+        raise
+
+
+def _readable(dbapi_connection) -> bool:
+    """Whether the server sent anything (data or end of file) to this idle connection, or it is closed."""
+    if dbapi_connection.closed:
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _note_commit(_session) -> None:
@@ -76,7 +120,7 @@ def engine_options(config) -> dict:
             "lock_timeout": config["DATABASE_LOCK_TIMEOUT"],
             "idle_in_transaction_session_timeout": config["DATABASE_IDLE_IN_TRANSACTION_TIMEOUT"],
         }
-        return {"pool_pre_ping": True, "connect_args": {
+        return {"connect_args": {
             "options": " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in settings.items()),
             "connection_factory": partial(TimedConnection, deadlines=Deadlines(
                 connect_seconds=connect or None,

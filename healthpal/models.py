@@ -218,8 +218,13 @@ class Assessment(Versioned, Timestamps, Model):
         return f"{self.type} on {self.date.isoformat()}"
 
 
+def question_digest(question: str) -> str:
+    """What the uniqueness of a question within its assessment is enforced on (its SHA-256)."""
+    return hashlib.sha256(question.encode()).hexdigest()
+
+
 def _question_digest(context) -> str:
-    return hashlib.sha256(context.get_current_parameters()["question"].encode()).hexdigest()
+    return question_digest(context.get_current_parameters()["question"])
 
 
 class QARound(Model):

@@ -11,6 +11,7 @@ import time_machine
 from argon2 import PasswordHasher, Type
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from healthpal import create_app
@@ -18,7 +19,7 @@ from healthpal.config import database_url
 from healthpal.domain import passwords
 from healthpal.extensions import db, limiter
 from tests import factories
-from tests.toolkit import sign_in
+from tests.toolkit import new_postgresql_database, sign_in
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 
@@ -45,10 +46,19 @@ def _wall_clock(request):
 
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
+    """SQLite: a file in this run's temporary folder (one per xdist worker, as that folder is).
+    PostgreSQL: TEST_DATABASE_URL's database; under pytest-xdist (`-n 2`) each worker makes its own
+    beside it, named after it and the worker (`healthpal_ci_gw0`), and drops it at the end."""
     raw = os.environ.get("TEST_DATABASE_URL")
-    if raw:
-        return database_url(raw, "")
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    if not raw:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        yield database_url(raw, "")
+        return
+    with new_postgresql_database(raw, f"{make_url(raw).database}_{worker}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

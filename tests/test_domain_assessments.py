@@ -10,7 +10,7 @@ from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, QARound
 from tests import factories
-from tests.toolkit import count, errors_of, raising, reloaded
+from tests.toolkit import count, errors_of, reloaded
 
 API = channels.API
 ROUNDS = [{"question": "How do you feel?", "answer": "Fine"}, {"question": "Any pain?", "answer": "No"}]
@@ -196,10 +196,14 @@ class DatabaseDown(Exception):
 
 @pytest.fixture
 def failing_round_inserts():
-    fail = raising(DatabaseDown("connection lost while inserting rounds"))
-    event.listen(QARound, "before_insert", fail)
+    """Every INSERT of rounds fails, at the database connection (however the domain writes them)."""
+    def fail(_connection, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("INSERT INTO QA_ROUNDS"):
+            raise DatabaseDown("connection lost while inserting rounds")
+
+    event.listen(db.engine, "before_cursor_execute", fail)
     yield
-    event.remove(QARound, "before_insert", fail)
+    event.remove(db.engine, "before_cursor_execute", fail)
 
 
 def test_a_failure_while_inserting_rounds_leaves_no_assessment(patient, failing_round_inserts):
@@ -209,17 +213,16 @@ def test_a_failure_while_inserting_rounds_leaves_no_assessment(patient, failing_
     assert count(Assessment) == 0 and count(QARound) == 0 and count(AuditEvent) == audit_before
 
 
-def test_a_failure_while_replacing_rounds_keeps_the_old_record(patient):
-    assessment = new(patient, date="2024-01-15")
+@pytest.fixture
+def assessment(patient):
+    return new(patient, date="2024-01-15")
+
+
+def test_a_failure_while_replacing_rounds_keeps_the_old_record(patient, assessment, failing_round_inserts):
     audit_before = count(AuditEvent)
-    fail = raising(DatabaseDown("connection lost while inserting rounds"))
-    event.listen(QARound, "before_insert", fail)
-    try:
-        with pytest.raises(DatabaseDown):
-            assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id,
-                               data={"score": 1, "qna_rounds": [{"question": "New?", "answer": "Yes"}]}, partial=True)
-    finally:
-        event.remove(QARound, "before_insert", fail)
+    with pytest.raises(DatabaseDown):
+        assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id,
+                           data={"score": 1, "qna_rounds": [{"question": "New?", "answer": "Yes"}]}, partial=True)
     after = reloaded(Assessment, assessment.id)
     assert after.score == 85 and pairs(after) == [("How do you feel?", "Fine"), ("Any pain?", "No")]
     assert count(AuditEvent) == audit_before

@@ -40,7 +40,7 @@ def test_new_passwords_are_argon2id_with_owasps_parameters(monkeypatch):
     generate_password_hash("old-but-good-1", method="scrypt"),
     generate_password_hash("old-but-good-1", method="pbkdf2:sha256"),
     PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("old-but-good-1"),
-])
+], ids=["scrypt", "pbkdf2", "cheaper-argon2id"])   # not the hashes: their salts differ in each xdist worker
 @pytest.mark.parametrize("channel", ["portal", "api"])
 def test_an_older_hash_signs_in_and_is_replaced_once(app, monkeypatch, clinician, older, channel):
     monkeypatch.setattr(passwords, "HASHER", REAL)

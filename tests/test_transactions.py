@@ -72,8 +72,8 @@ def patient_with_assessment(clinician):
 def test_the_api_answers_an_unexplained_collision_with_409(client, clinician, patient_with_assessment, monkeypatch):
     """A round-position clash during a round replacement: 409 with a plain message, nothing changed."""
     assessment = patient_with_assessment
-    monkeypatch.setattr(assessments, "_rounds", lambda pairs: [QARound(position=0, question=q, answer=a)
-                                                               for q, a in pairs])
+    rows = assessments._round_rows
+    monkeypatch.setattr(assessments, "_round_rows", lambda *args: [{**row, "position": 0} for row in rows(*args)])
     api = Api(client, clinician)
     response = api.patch(f"/api/assessments/{assessment.id}/", json={"qna_rounds": [
         {"question": "One?", "answer": "a"}, {"question": "Two?", "answer": "b"}]})

@@ -10,7 +10,7 @@
   page), `signed_in_once` (a mobile sign-in, by the domain).
 - Reading forms (through `tests/markup.py`): `version_in` (the record version a form carries).
 - Servers of the test's own: `free_port`, `listening`, `wait_until` (never a fixed sleep),
-  `scratch_postgresql` (a brand-new PostgreSQL database).
+  `new_postgresql_database`, `scratch_postgresql` (a brand-new PostgreSQL database).
 """
 import os
 import socket
@@ -224,16 +224,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def scratch_postgresql(prefix: str) -> Iterator[str]:
-    """The URL of a brand-new PostgreSQL database on TEST_DATABASE_URL's server (skipped without
-    one), dropped afterwards however the block ends."""
-    raw = os.environ.get("TEST_DATABASE_URL")
-    if not raw:
-        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (its role needs CREATEDB)")
-    server = make_url(raw).set(drivername="postgresql+psycopg2")
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+def new_postgresql_database(url: str, name: str) -> Iterator[str]:
+    """The URL of a new, empty database `name` on the PostgreSQL server of `url` (whose role needs
+    CREATEDB); one of that name left by an interrupted run is dropped first, and this one afterwards,
+    however the block ends."""
+    server = make_url(url).set(drivername="postgresql+psycopg2")
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
@@ -241,3 +239,14 @@ def scratch_postgresql(prefix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def scratch_postgresql(prefix: str) -> Iterator[str]:
+    """The URL of a brand-new PostgreSQL database on TEST_DATABASE_URL's server (skipped without
+    one), dropped afterwards however the block ends."""
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if not raw:
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL (its role needs CREATEDB)")
+    with new_postgresql_database(raw, f"{prefix}_{uuid.uuid4().hex[:12]}") as url:
+        yield url

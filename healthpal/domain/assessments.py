@@ -1,17 +1,19 @@
 """Assessments and their question/answer rounds: scoping, rules and atomic writes."""
 from dataclasses import replace
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from sqlalchemy import Select, false, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, Table, bindparam, false, func, insert, select
+from sqlalchemy import delete as delete_rows
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from healthpal.domain import audit, clock, patients, rules, scope, snapshots, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
-from healthpal.models import Assessment, Patient, QARound, User
+from healthpal.models import Assessment, Patient, QARound, User, question_digest
 
 FIELDS = ("patient", "type", "date", "score", "qna_rounds")
 ORDERING = {
@@ -64,23 +66,43 @@ def visible(actor: User, via: str) -> Select:
     return stmt
 
 
+def _by_id(everything: bool) -> list:
+    """The conditions naming the assessment `:assessment_id` among those `:actor_id` sees
+    (`everything`: all)."""
+    conditions = [Assessment.id == bindparam("assessment_id")]
+    return conditions if everything else [*conditions, Assessment.clinician_id == bindparam("actor_id")]
+
+
+# Each detail read and write looks its assessment up by id: the statements are built once per scope.
+_GET = {everything: select(Assessment).where(*_by_id(everything))
+        .options(joinedload(Assessment.rounds), joinedload(Assessment.patient))
+        for everything in (False, True)}
+# Locks in the order a patient's deletion takes them (the patient, then its assessments), so the two
+# never wait for each other: the patient shared (it must stay; read afresh, as the write needs it),
+# then the assessment, read afresh with its rounds.
+_LOCK_PATIENT = {everything: select(Patient).join(Patient.assessments).where(*_by_id(everything))
+                 .with_for_update(of=Patient, read=True, key_share=True).execution_options(populate_existing=True)
+                 for everything in (False, True)}
+_LOCK = {everything: select(Assessment).where(*_by_id(everything)).with_for_update(of=Assessment)
+         .options(selectinload(Assessment.rounds)).execution_options(populate_existing=True)
+         for everything in (False, True)}
+
+
 def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) -> Assessment:
-    """One visible assessment with its rounds (one query), or NotFound. `for_update` locks its row
-    until the transaction ends (a writer racing for it, rounds included, waits) and reads it and its
-    rounds afresh, whatever this session held."""
+    """One visible assessment with its rounds and patient (one query), or NotFound. `for_update`
+    locks its patient's row (shared) and its own until the transaction ends (a writer racing for it,
+    rounds included, waits) and reads them and its rounds afresh, whatever this session held."""
     if not rules.is_id(assessment_id):
         raise NotFound("Not found.")
-    stmt = visible(actor, via).where(Assessment.id == assessment_id)
-    if for_update:
-        # Locks in the order a patient's deletion takes them (the patient, then its assessments), so the
-        # two never wait for each other: the patient shared (it must stay), then the assessment.
-        db.session.execute(stmt.join(Assessment.patient).with_only_columns(Patient.id)
-                           .with_for_update(of=Patient, read=True, key_share=True))
-        stmt = (stmt.with_for_update(of=Assessment).options(selectinload(Assessment.rounds))
-                .execution_options(populate_existing=True))
+    everything = scope.sees_everything(actor, via)
+    values = {"assessment_id": assessment_id} if everything else {"assessment_id": assessment_id, "actor_id": actor.id}
+    if not for_update:
+        assessment = db.session.scalar(_GET[everything], values)
     else:
-        stmt = stmt.options(joinedload(Assessment.rounds), joinedload(Assessment.patient))
-    assessment = db.session.scalar(stmt)
+        patient = db.session.scalar(_LOCK_PATIENT[everything], values)
+        assessment = db.session.scalar(_LOCK[everything], values)
+        if assessment is not None:
+            set_committed_value(assessment, "patient", patient)
     if assessment is None:
         raise NotFound("Not found.")
     return assessment
@@ -158,26 +180,28 @@ def types_used(*, actor: User, via: str) -> list[str]:
     return list(db.session.scalars(stmt))
 
 
-def _patient(actor: User, via: str, value) -> Patient:
+def _patient(actor: User, via: str, value, lock: bool) -> Patient:
     number = rules.id_number(value)
     if number is None:
         raise rules.FieldError(UNKNOWN_PATIENT)
     try:
-        return patients.get(actor=actor, via=via, patient_id=number)
+        return patients.get(actor=actor, via=via, patient_id=number, for_assessment=lock)
     except NotFound:
         raise rules.FieldError(UNKNOWN_PATIENT) from None
 
 
-def clean(data, *, actor: User, via: str, partial: bool, current: Assessment | None = None) -> dict:
+def clean(data, *, actor: User, via: str, partial: bool, current: Assessment | None = None,
+          lock_patient: bool = False) -> dict:
     """Stored values for `data` (`patient` as a Patient, rounds as (question, answer) pairs).
 
     Cross-field rules are checked against the resulting record; every error is reported at once.
+    `lock_patient`: the patient is read with `patients.lock_last_assessment`'s lock (before a create).
     """
     if not isinstance(data, dict):
         raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
     today = clock.today()
     cleaners = {
-        "patient": lambda v: _patient(actor, via, v),
+        "patient": lambda v: _patient(actor, via, v, lock_patient),
         "type": rules.assessment_type,
         "date": lambda v: rules.assessment_date(v, today=today),
         "score": rules.score,
@@ -198,33 +222,61 @@ def clean(data, *, actor: User, via: str, partial: bool, current: Assessment | N
     return cleaned
 
 
+_CLASH = select(Assessment.id).where(Assessment.patient_id == bindparam("patient_id"),
+                                     Assessment.date == bindparam("day"), Assessment.type == bindparam("kind"))
+_CLASH_OTHER = _CLASH.where(Assessment.id != bindparam("exclude_id"))
+
+
 def _check_unique(patient: Patient, day, kind: str, exclude_id: int | None) -> None:
-    stmt = select(Assessment.id).where(
-        Assessment.patient_id == patient.id, Assessment.date == day, Assessment.type == kind,
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(Assessment.id != exclude_id)
-    if db.session.scalar(stmt) is not None:
+    values = {"patient_id": patient.id, "day": day, "kind": kind}
+    if exclude_id is None:
+        clash = db.session.scalar(_CLASH, values)
+    else:
+        clash = db.session.scalar(_CLASH_OTHER, {**values, "exclude_id": exclude_id})
+    if clash is not None:
         raise Invalid({"non_field_errors": [DUPLICATE]})
 
 
-def _rounds(pairs) -> list[QARound]:
-    return [QARound(position=i, question=q, answer=a) for i, (q, a) in enumerate(pairs)]
+_ROUNDS = cast(Table, QARound.__table__)
+
+
+def _round_rows(assessment_id: int, pairs) -> list[dict]:
+    """The qa_rounds rows of (question, answer) pairs, in their order."""
+    return [{"assessment_id": assessment_id, "position": position, "question": question,
+             "question_digest": question_digest(question), "answer": answer}
+            for position, (question, answer) in enumerate(pairs)]
+
+
+def _store_rounds(assessment: Assessment, pairs, *, replace: bool) -> None:
+    """Store the (flushed) assessment's rounds from (question, answer) pairs in one INSERT, after one
+    DELETE of its old ones when `replace`: no per-object flush. `assessment.rounds` then holds them
+    as stored, as if loaded."""
+    rows = _round_rows(assessment.id, pairs)
+    with db.session.no_autoflush:       # the assessment's own changes go in its one UPDATE, later
+        if replace:
+            db.session.execute(delete_rows(_ROUNDS).where(_ROUNDS.c.assessment_id == assessment.id))
+            for old in assessment.rounds:
+                db.session.expunge(old)
+        returned = db.session.execute(insert(_ROUNDS).returning(_ROUNDS.c.position, _ROUNDS.c.id), rows) if rows else ()
+        ids = {position: round_id for position, round_id in returned}
+    stored = [QARound(id=ids[row["position"]], **row) for row in rows]
+    for round_ in stored:
+        make_transient_to_detached(round_)
+    db.session.add_all(stored)
+    set_committed_value(assessment, "rounds", stored)
 
 
 def create(*, actor: User, via: str, data: dict) -> Assessment:
     """A new assessment for one of the actor's patients, with its rounds, in one transaction."""
-    cleaned = clean(data, actor=actor, via=via, partial=False)
     with atomic(EXPLAINED):
-        patients.lock_last_assessment(cleaned["patient"].id)
-        _check_unique(cleaned["patient"], cleaned["date"], cleaned["type"], None)
-        assessment = Assessment(
-            patient=cleaned["patient"], clinician_id=cleaned["patient"].clinician_id,
-            type=cleaned["type"], date=cleaned["date"], score=cleaned["score"],
-            rounds=_rounds(cleaned["qna_rounds"]),
-        )
+        cleaned = clean(data, actor=actor, via=via, partial=False, lock_patient=True)
+        patient = cleaned["patient"]
+        _check_unique(patient, cleaned["date"], cleaned["type"], None)
+        assessment = Assessment(patient=patient, clinician_id=patient.clinician_id, type=cleaned["type"],
+                                date=cleaned["date"], score=cleaned["score"])
         db.session.add(assessment)
         db.session.flush()
+        _store_rounds(assessment, cleaned["qna_rounds"], replace=False)
         patients.refresh_last_assessment(assessment.patient_id)
         audit.record(actor=actor, via=via, action=audit.CREATE, entity=assessment,
                      changes=audit.diff({}, snapshots.assessment(assessment)))
@@ -240,28 +292,31 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         versions.check(assessment, expected, snapshot=snapshots.assessment)
         cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
         before = snapshots.assessment(assessment)
-        touched = sorted({assessment.patient_id, cleaned.get("patient", assessment.patient).id})
+        patient = cleaned.get("patient", assessment.patient)
+        day, kind = cleaned.get("date", assessment.date), cleaned.get("type", assessment.type)
+        # A patient's last assessment follows its assessments' dates and scores only.
+        moved = (patient.id, day, cleaned.get("score", assessment.score)) != (
+            assessment.patient_id, assessment.date, assessment.score)
+        touched = sorted({assessment.patient_id, patient.id}) if moved else []
         for patient_id in touched:
             patients.lock_last_assessment(patient_id)
-        _check_unique(
-            cleaned.get("patient", assessment.patient), cleaned.get("date", assessment.date),
-            cleaned.get("type", assessment.type), assessment.id,
-        )
+        if (patient.id, day, kind) != (assessment.patient_id, assessment.date, assessment.type):
+            _check_unique(patient, day, kind, assessment.id)   # else it is this record's own (unique) key
         for name in ("patient", "type", "date", "score"):
             if name in cleaned:
                 setattr(assessment, name, cleaned[name])
-        assessment.clinician_id = assessment.patient.clinician_id
+        # the keys as the flush will write them, set now: the changes are taken before the one flush
+        assessment.patient_id, assessment.clinician_id = patient.id, patient.clinician_id
         if "qna_rounds" in cleaned and before["qna_rounds"] != [list(p) for p in cleaned["qna_rounds"]]:
-            assessment.rounds.clear()
-            db.session.flush()
-            assessment.rounds.extend(_rounds(cleaned["qna_rounds"]))
-        db.session.flush()
-        for patient_id in touched:
-            patients.refresh_last_assessment(patient_id)
+            _store_rounds(assessment, cleaned["qna_rounds"], replace=True)
         changes = audit.diff(before, snapshots.assessment(assessment))
         if changes:
             assessment.updated_at = clock.now()
             versions.bump(assessment)
+        db.session.flush()      # one UPDATE of the assessment, before its patients' last assessment is read
+        for patient_id in touched:
+            patients.refresh_last_assessment(patient_id)
+        if changes:
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=assessment, changes=changes)
     return assessment
 

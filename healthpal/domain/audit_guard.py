@@ -2,8 +2,9 @@
 Q&A round without also adding an audit event.
 
 `install(engine, mode)` watches every session bound to `engine`. Each flush notes whether it wrote
-a guarded record and whether it added an audit event; at commit, a transaction that wrote guarded
-records without any event is refused (`mode="raise"`, on in the tests, so a new write path that
+a guarded record and whether it added an audit event, and an INSERT into the audit table run
+through the session (as `audit.record` adds its event) counts as one; at commit, a transaction that
+wrote guarded records without any event is refused (`mode="raise"`, on in the tests, so a new write path that
 forgets `audit.record` fails them) or logged (`"log"`, the default elsewhere, so production keeps
 serving while saying loudly what went unaudited). `"off"` watches nothing.
 """
@@ -12,7 +13,7 @@ import weakref
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from healthpal.models import Assessment, AuditEvent, Patient, QARound, User
 
@@ -35,6 +36,7 @@ def install(engine: Engine, mode: str) -> None:
     _modes[engine] = mode
     if not event.contains(Session, "before_flush", _note_flush):
         event.listen(Session, "before_flush", _note_flush)
+        event.listen(Session, "do_orm_execute", _note_statement)
         event.listen(Session, "before_commit", _check_commit)
         event.listen(Session, "after_transaction_end", _forget)
 
@@ -58,6 +60,13 @@ def _note_flush(session: Session, _context, _instances) -> None:
     session.info.setdefault(_WROTE, []).extend(_changed(session))
     if any(isinstance(obj, AuditEvent) for obj in session.new):
         session.info[_AUDITED] = True
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    """An audit event INSERTed by a statement run through the session, outside a flush."""
+    table = getattr(state.statement, "table", None)
+    if state.is_insert and getattr(table, "name", None) == AuditEvent.__tablename__:
+        state.session.info[_AUDITED] = True
 
 
 def _check_commit(session: Session) -> None:

@@ -2,7 +2,7 @@
 import unicodedata
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select
 from sqlalchemy import update as update_rows
 from sqlalchemy.orm import selectinload
 
@@ -42,15 +42,32 @@ def age(patient: Patient) -> int:
     return rules.age(patient.birthdate, clock.today())
 
 
-def get(*, actor: User, via: str, patient_id: int, for_update: bool = False) -> Patient:
+def _by_id(everything: bool) -> Select:
+    """SELECT of the patient `:patient_id` among those `:actor_id` sees (`everything`: all)."""
+    stmt = select(Patient).where(Patient.id == bindparam("patient_id"))
+    return stmt if everything else stmt.where(Patient.clinician_id == bindparam("actor_id"))
+
+
+# Each detail read and write looks its patient up by id: the statements are built once per scope.
+_GET = {everything: _by_id(everything) for everything in (False, True)}
+_LOCK = {everything: stmt.with_for_update().execution_options(populate_existing=True)
+         for everything, stmt in _GET.items()}
+_LOCK_FOR_ASSESSMENT = {everything: stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
+                        for everything, stmt in _GET.items()}
+
+
+def get(*, actor: User, via: str, patient_id: int, for_update: bool = False,
+        for_assessment: bool = False) -> Patient:
     """One visible patient, or NotFound. `for_update` locks its row until the transaction ends
-    (a writer racing for it waits) and reads it afresh, whatever this session held."""
+    (a writer racing for it waits) and reads it afresh, whatever this session held;
+    `for_assessment` takes `lock_last_assessment`'s lock instead, reading it afresh too, in the same
+    statement (before writing one of its assessments)."""
     if not rules.is_id(patient_id):
         raise NotFound("Not found.")
-    stmt = visible(actor, via).where(Patient.id == patient_id)
-    if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    patient = db.session.scalar(stmt)
+    everything = scope.sees_everything(actor, via)
+    statements = _LOCK if for_update else _LOCK_FOR_ASSESSMENT if for_assessment else _GET
+    values = {"patient_id": patient_id} if everything else {"patient_id": patient_id, "actor_id": actor.id}
+    patient = db.session.scalar(statements[everything], values)
     if patient is None:
         raise NotFound("Not found.")
     return patient
@@ -206,27 +223,34 @@ def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool 
     return patient
 
 
+_LOCK_LAST_ASSESSMENT = select(Patient.id).where(Patient.id == bindparam("patient_id")).with_for_update(key_share=True)
+
+
 def lock_last_assessment(patient_id: int) -> None:
     """Before writing one of the patient's assessments: lock the patient's row (FOR NO KEY UPDATE:
     writers of the same patient's assessments take turns, while reads and foreign-key checks go on),
     so `refresh_last_assessment`, a later statement, sees every assessment committed before."""
-    db.session.execute(select(Patient.id).where(Patient.id == patient_id).with_for_update(key_share=True))
+    db.session.execute(_LOCK_LAST_ASSESSMENT, {"patient_id": patient_id})
+
+
+def _latest(column):
+    return (select(column).where(Assessment.patient_id == bindparam("patient_id"))
+            .order_by(Assessment.date.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
+
+
+_REFRESH_LAST_ASSESSMENT = (
+    update_rows(Patient).where(Patient.id == bindparam("patient_id"))
+    # updated_at and version stay: the patient's own details did not change
+    .values(last_assessed_on=_latest(Assessment.date), last_score=_latest(Assessment.score),
+            updated_at=Patient.updated_at)
+    .execution_options(synchronize_session=False)
+)
 
 
 def refresh_last_assessment(patient_id: int) -> None:
     """Set the patient's last assessment date and score from its assessments (latest date, then
     latest id), in the current transaction, after writing one of them (`lock_last_assessment` first)."""
-    def latest(column):
-        return (select(column).where(Assessment.patient_id == patient_id)
-                .order_by(Assessment.date.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
-
-    db.session.execute(
-        update_rows(Patient).where(Patient.id == patient_id)
-        # updated_at and version stay: the patient's own details did not change
-        .values(last_assessed_on=latest(Assessment.date), last_score=latest(Assessment.score),
-                updated_at=Patient.updated_at)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_REFRESH_LAST_ASSESSMENT, {"patient_id": patient_id})
 
 
 def assessment_count(*, actor: User, via: str, patient_id: int) -> int:

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, false, or_, select, true, update
+from sqlalchemy import bindparam, delete, false, or_, select, true, update
 from sqlalchemy.orm import contains_eager
 
 from healthpal.domain import audit, clock, rules
@@ -39,6 +39,13 @@ def _live(*, now: datetime, idle: timedelta | None):
     return condition
 
 
+# The lookup of a presented session, built once (each request runs it; the values are parameters).
+_PRESENTED = (select(SessionRecord).outerjoin(SessionRecord.user).options(contains_eager(SessionRecord.user))
+              .where(SessionRecord.digest == bindparam("digest"), SessionRecord.kind == bindparam("kind"),
+                     SessionRecord.expires_at > bindparam("now")))
+_PRESENTED_NOT_IDLE = _PRESENTED.where(SessionRecord.last_used_at > bindparam("idle_since"))
+
+
 def honoured(*, kind: str, secret, idle: timedelta | None = None, user_id: int | None = None,
              user_key=None) -> SessionRecord | None:
     """The session record `secret` names if it is still honoured, its user loaded; otherwise None.
@@ -49,9 +56,10 @@ def honoured(*, kind: str, secret, idle: timedelta | None = None, user_id: int |
     if not isinstance(secret, str) or not secret or "\x00" in secret:
         return None
     now = clock.now()
-    stmt = (select(SessionRecord).outerjoin(SessionRecord.user).options(contains_eager(SessionRecord.user))
-            .where(SessionRecord.digest == _digest(secret), SessionRecord.kind == kind, _live(now=now, idle=idle)))
-    record = db.session.scalar(stmt)
+    values = {"digest": _digest(secret), "kind": kind, "now": now}
+    if idle is not None:
+        values["idle_since"] = now - idle
+    record = db.session.scalar(_PRESENTED if idle is None else _PRESENTED_NOT_IDLE, values)
     if record is None:
         return None
     user = record.user

@@ -1,6 +1,7 @@
 """SQL statements per request: authentication is one query, a list page a fixed few whatever its
 size (a full page adds one count, a page that is not full tells its total without it), a detail
-read three (auth, one fetch with its rounds, the audit insert).
+read three (auth, one fetch with its rounds, the audit insert), and a write of an assessment's
+rounds one INSERT for all of them.
 
 Counted with `tests.toolkit.sql_statements`: every statement the app sends (BEGIN and COMMIT are not
 cursor executions, so nothing is filtered out)."""
@@ -53,6 +54,39 @@ def test_an_assessment_read_is_three_queries(api, records):
     response, statements = get_with_sql(api, f"/api/assessments/{assessment.id}/")
     assert len(response.json["qna_rounds"]) == 3
     assert len(statements) == 3, statements
+    assert statements[-1].lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")
+
+
+FIVE_ROUNDS = [{"question": f"Question {n}?", "answer": f"Answer {n}"} for n in range(5)]
+
+
+def kinds(statements) -> list[str]:
+    return [" ".join(statement.split()[:3]).upper() for statement in statements]
+
+
+def test_creating_an_assessment_with_five_rounds_is_seven_queries(api, records):
+    """Auth; the patient, read and locked in one; the duplicate check; the assessment; its rounds;
+    the patient's last assessment; the audit event."""
+    with sql_statements() as statements:
+        response = api.post("/api/assessments/", json={"patient": records[0][0].id, "type": "Sleep review",
+                                                       "score": 7, "qna_rounds": FIVE_ROUNDS})
+    assert response.status_code == 201 and response.json["qna_rounds"] == FIVE_ROUNDS
+    assert len(statements) == 7, statements
+    assert kinds(statements)[3:] == ["INSERT INTO ASSESSMENTS", "INSERT INTO QA_ROUNDS", "UPDATE PATIENTS SET",
+                                     "INSERT INTO AUDIT_EVENTS"]
+
+
+def test_replacing_an_assessments_score_and_rounds_is_ten_queries(api, records):
+    """Auth; the patient, the assessment and its rounds, each locked as a deletion would lock them;
+    the patient's last assessment locked; the old rounds deleted and the new inserted at once; one
+    UPDATE of the assessment; the patient's last assessment; the audit event."""
+    assessment = records[1][0]
+    with sql_statements() as statements:
+        response = api.patch(f"/api/assessments/{assessment.id}/", json={"score": 3, "qna_rounds": FIVE_ROUNDS})
+    assert response.status_code == 200 and response.json["qna_rounds"] == FIVE_ROUNDS
+    assert len(statements) == 10, statements
+    assert kinds(statements)[5:] == ["DELETE FROM QA_ROUNDS", "INSERT INTO QA_ROUNDS", "UPDATE ASSESSMENTS SET",
+                                     "UPDATE PATIENTS SET", "INSERT INTO AUDIT_EVENTS"]
 
 
 @pytest.mark.parametrize("method, url", [("POST", "/api/assessments/"), ("PATCH", "/api/assessments/{a}/"),
