@@ -117,8 +117,14 @@ class TcpProxy:
                 self.flowing.wait()
                 if connection.closed:
                     break
+                # Judged before forwarding: the stall, or the client's end of a drop, must be in place
+                # before the server can answer the message that trips it, or a fast answer slips through.
+                action = self._tripped(data) if source is connection.client else None
+                if action == "drop":
+                    with suppress(OSError):
+                        connection.client.shutdown(socket.SHUT_RDWR)
                 target.sendall(data)
-                if source is connection.client and self._tripped(data) == "drop":
+                if action == "drop":
                     break
         except OSError:
             pass
