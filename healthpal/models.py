@@ -238,52 +238,89 @@ class AssessmentCount(Model):
 COUNT_SHARDS = 16
 
 
-def assessment_counting(dialect: str) -> list[str]:
-    """The SQL that creates the triggers keeping `assessment_counts` on `dialect` (migration 0008
-    and `db.create_all` both run it; `drop_assessment_counting` undoes it).
+class AssessmentMonthCount(Model):
+    """How many assessments a clinician has of one type in one month (`month`: its first day): a
+    filtered list's exact total sums the months wholly inside its date range, however many
+    assessments they hold, and counts only the edge months' own index entries. Kept by the
+    database's triggers below as `assessment_counts` is, in the transaction of every write that
+    adds, removes or moves an assessment (to another clinician, type or month). One row per
+    clinician, type and month, unsharded: two creates of one clinician's same type in the same month
+    at once wait for each other's commit on that row (a clinician is one person). A row that comes
+    down to 0 stays (at most types × months of the clinician's rows)."""
 
-    An assessment counts for (its clinician, its patient's id % 16); one without a clinician (its
-    patient unassigned) counts nowhere. A removal only decrements an existing row: when a
-    clinician is deleted their rows go with them, whichever of the cascades runs first.
-    PostgreSQL counts inserts and deletes once per statement (a bulk load or a cascade adds or
-    removes many rows at once) and takes the rows in key order, so concurrent writers never wait
-    for each other in a circle; SQLite, which has one writer at a time, counts row by row."""
-    shard = f"% {COUNT_SHARDS}"
-    add = ("INSERT INTO assessment_counts (clinician_id, shard, total) "
-           f"SELECT NEW.clinician_id, NEW.patient_id {shard}, 1 WHERE NEW.clinician_id IS NOT NULL "
-           "ON CONFLICT (clinician_id, shard) DO UPDATE SET total = assessment_counts.total + 1;")
-    remove = ("UPDATE assessment_counts SET total = total - 1 "
-              f"WHERE clinician_id = OLD.clinician_id AND shard = OLD.patient_id {shard};")
-    moved = (f"OLD.clinician_id IS DISTINCT FROM NEW.clinician_id OR OLD.patient_id {shard} <> NEW.patient_id {shard}"
-             if dialect == "postgresql" else
-             f"OLD.clinician_id IS NOT NEW.clinician_id OR OLD.patient_id {shard} <> NEW.patient_id {shard}")
-    update_trigger = "CREATE TRIGGER assessments_moved AFTER UPDATE OF clinician_id, patient_id ON assessments"
+    __tablename__ = "assessment_month_counts"
+
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    total: Mapped[int]
+
+
+def month_of(dialect: str, day: str) -> str:
+    """SQL for the first day of the month of the date `day` (an SQL expression) on `dialect`."""
+    if dialect == "postgresql":
+        return f"date_trunc('month', {day}::timestamp)::date"
+    return f"date({day}, 'start of month')"
+
+
+def _counting(dialect: str, *, table: str, keys: dict[str, str], watched: str, names: tuple[str, ...]) -> list[str]:
+    """The SQL creating triggers that keep `table`, a running count of the assessments per `keys`
+    (column → SQL expression over an assessment's columns, written `{r}column` with `{r}` standing
+    for the row's prefix), on `dialect`; `watched`: the columns an UPDATE must change to move an
+    assessment; `names`: its three triggers and (PostgreSQL) three functions.
+
+    An assessment without a clinician (its patient unassigned) counts nowhere. A removal only
+    decrements an existing row: when a clinician is deleted their rows go with them, whichever of
+    the cascades runs first. PostgreSQL counts inserts and deletes once per statement (a bulk load
+    or a cascade adds or removes many rows at once) and takes the rows in key order, so concurrent
+    writers never wait for each other in a circle; SQLite, which has one writer at a time, counts
+    row by row."""
+    added, removed, moved, count_added, count_removed, count_moved = names
+    columns = ", ".join(keys)
+
+    def of(row: str) -> str:
+        return ", ".join(expression.format(r=row) for expression in keys.values())
+
+    def matching(row: str) -> str:
+        return " AND ".join(f"{table}.{column} = {row}{column}" for column in keys)
+
+    add = (f"INSERT INTO {table} ({columns}, total) SELECT {of('NEW.')}, 1 WHERE NEW.clinician_id IS NOT NULL "
+           f"ON CONFLICT ({columns}) DO UPDATE SET total = {table}.total + 1;")
+    remove = f"UPDATE {table} SET total = total - 1 WHERE " + " AND ".join(
+        f"{column} = {expression.format(r='OLD.')}" for column, expression in keys.items()) + ";"
+    differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    changed = " OR ".join(f"{expression.format(r='OLD.')} {differs} {expression.format(r='NEW.')}"
+                          for expression in keys.values())
+    update_trigger = f"CREATE TRIGGER {moved} AFTER UPDATE OF {watched} ON assessments"
     if dialect != "postgresql":
         return [
-            f"CREATE TRIGGER assessments_added AFTER INSERT ON assessments BEGIN {add} END",
-            f"CREATE TRIGGER assessments_removed AFTER DELETE ON assessments BEGIN {remove} END",
-            f"{update_trigger} WHEN {moved} BEGIN {remove} {add} END",
+            f"CREATE TRIGGER {added} AFTER INSERT ON assessments BEGIN {add} END",
+            f"CREATE TRIGGER {removed} AFTER DELETE ON assessments BEGIN {remove} END",
+            f"{update_trigger} WHEN {changed} BEGIN {remove} {add} END",
         ]
+    grouped = ", ".join(str(position) for position in range(1, len(keys) + 1))
+    named = ", ".join(f"{expression.format(r='')} AS {column}" for column, expression in keys.items())
     return [
-        f"""CREATE FUNCTION count_added_assessments() RETURNS trigger LANGUAGE plpgsql AS $$
+        f"""CREATE FUNCTION {count_added}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO assessment_counts (clinician_id, shard, total)
-    SELECT clinician_id, patient_id {shard}, count(*) FROM added WHERE clinician_id IS NOT NULL
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (clinician_id, shard) DO UPDATE SET total = assessment_counts.total + excluded.total;
+    INSERT INTO {table} ({columns}, total)
+    SELECT {of('')}, count(*) FROM added WHERE clinician_id IS NOT NULL
+    GROUP BY {grouped} ORDER BY {grouped}
+    ON CONFLICT ({columns}) DO UPDATE SET total = {table}.total + excluded.total;
     RETURN NULL;
 END $$""",
-        f"""CREATE FUNCTION count_removed_assessments() RETURNS trigger LANGUAGE plpgsql AS $$
+        f"""CREATE FUNCTION {count_removed}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE assessment_counts SET total = assessment_counts.total - gone.total
-    FROM (SELECT clinician_id, patient_id {shard} AS shard, count(*) AS total FROM removed
-          WHERE clinician_id IS NOT NULL GROUP BY 1, 2) AS gone
-    WHERE assessment_counts.clinician_id = gone.clinician_id AND assessment_counts.shard = gone.shard;
+    PERFORM FROM {table} WHERE ({columns}) IN (SELECT {of('')} FROM removed WHERE clinician_id IS NOT NULL)
+    ORDER BY {columns} FOR UPDATE;
+    UPDATE {table} SET total = {table}.total - gone.total
+    FROM (SELECT {named}, count(*) AS total FROM removed WHERE clinician_id IS NOT NULL GROUP BY {grouped}) AS gone
+    WHERE {matching('gone.')};
     RETURN NULL;
 END $$""",
-        f"""CREATE FUNCTION count_moved_assessment() RETURNS trigger LANGUAGE plpgsql AS $$
+        f"""CREATE FUNCTION {count_moved}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF (NEW.clinician_id, NEW.patient_id {shard}) < (OLD.clinician_id, OLD.patient_id {shard}) THEN
+    IF ({of('NEW.')}) < ({of('OLD.')}) THEN
         {add}
         {remove}
     ELSE
@@ -292,38 +329,70 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$""",
-        "CREATE TRIGGER assessments_added AFTER INSERT ON assessments REFERENCING NEW TABLE AS added "
-        "FOR EACH STATEMENT EXECUTE FUNCTION count_added_assessments()",
-        "CREATE TRIGGER assessments_removed AFTER DELETE ON assessments REFERENCING OLD TABLE AS removed "
-        "FOR EACH STATEMENT EXECUTE FUNCTION count_removed_assessments()",
-        f"{update_trigger} FOR EACH ROW WHEN ({moved}) EXECUTE FUNCTION count_moved_assessment()",
+        f"CREATE TRIGGER {added} AFTER INSERT ON assessments REFERENCING NEW TABLE AS added "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {count_added}()",
+        f"CREATE TRIGGER {removed} AFTER DELETE ON assessments REFERENCING OLD TABLE AS removed "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {count_removed}()",
+        f"{update_trigger} FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {count_moved}()",
     ]
 
 
-COUNTING_TRIGGERS = ("assessments_added", "assessments_removed", "assessments_moved")
-COUNTING_FUNCTIONS = ("count_added_assessments", "count_removed_assessments", "count_moved_assessment")
+def _dropping(dialect: str, names: tuple[str, ...]) -> list[str]:
+    """The SQL that drops the triggers and functions `names` of one `_counting` (none missing is an
+    error)."""
+    triggers, functions = names[:3], names[3:]
+    if dialect != "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in triggers]
+    return ([f"DROP TRIGGER IF EXISTS {name} ON assessments" for name in triggers]
+            + [f"DROP FUNCTION IF EXISTS {name}()" for name in functions])
+
+
+SHARD_COUNTING = ("assessments_added", "assessments_removed", "assessments_moved",
+                  "count_added_assessments", "count_removed_assessments", "count_moved_assessment")
+# PostgreSQL fires a table's triggers of one event in the order of their names: these sort after
+# `SHARD_COUNTING`'s, so every write locks its `assessment_counts` rows before its month rows.
+MONTH_COUNTING = ("month_counts_added", "month_counts_removed", "month_counts_moved",
+                  "count_added_assessment_months", "count_removed_assessment_months", "count_moved_assessment_month")
+
+
+def assessment_counting(dialect: str) -> list[str]:
+    """The SQL that creates the triggers keeping `assessment_counts` on `dialect` (migration 0008
+    and `db.create_all` both run it; `drop_assessment_counting` undoes it): an assessment counts for
+    (its clinician, its patient's id % 16)."""
+    return _counting(dialect, table="assessment_counts", watched="clinician_id, patient_id", names=SHARD_COUNTING,
+                     keys={"clinician_id": "{r}clinician_id", "shard": f"{{r}}patient_id % {COUNT_SHARDS}"})
 
 
 def drop_assessment_counting(dialect: str) -> list[str]:
-    """The SQL that drops what `assessment_counting` created (nothing missing is an error)."""
-    if dialect != "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name in COUNTING_TRIGGERS]
-    return ([f"DROP TRIGGER IF EXISTS {name} ON assessments" for name in COUNTING_TRIGGERS]
-            + [f"DROP FUNCTION IF EXISTS {name}()" for name in COUNTING_FUNCTIONS])
+    """The SQL that drops what `assessment_counting` created."""
+    return _dropping(dialect, SHARD_COUNTING)
+
+
+def month_counting(dialect: str) -> list[str]:
+    """The SQL that creates the triggers keeping `assessment_month_counts` on `dialect` (migration
+    0009 and `db.create_all` both run it; `drop_month_counting` undoes it): an assessment counts for
+    (its clinician, its type, the first day of its month)."""
+    return _counting(dialect, table="assessment_month_counts", watched="clinician_id, type, date", names=MONTH_COUNTING,
+                     keys={"clinician_id": "{r}clinician_id", "type": "{r}type", "month": month_of(dialect, "{r}date")})
+
+
+def drop_month_counting(dialect: str) -> list[str]:
+    """The SQL that drops what `month_counting` created."""
+    return _dropping(dialect, MONTH_COUNTING)
 
 
 def _start_counting(_metadata, connection, tables=(), **_kw) -> None:
     if any(table.name == "assessments" for table in tables):
-        for statement in assessment_counting(connection.dialect.name):
+        for statement in assessment_counting(connection.dialect.name) + month_counting(connection.dialect.name):
             connection.execute(text(statement))
 
 
 def _stop_counting(_metadata, connection, **_kw) -> None:
-    for statement in drop_assessment_counting(connection.dialect.name):
+    for statement in drop_assessment_counting(connection.dialect.name) + drop_month_counting(connection.dialect.name):
         connection.execute(text(statement))
 
 
-# `db.create_all` (the tests) builds the triggers as migration 0008 does; `db.drop_all` drops them.
+# `db.create_all` (the tests) builds the triggers as migrations 0008 and 0009 do; `db.drop_all` drops them.
 event.listen(Model.metadata, "after_create", _start_counting)
 event.listen(Model.metadata, "before_drop", _stop_counting)
 

@@ -152,8 +152,10 @@ def test_racing_creates_of_one_clinician_are_all_counted(app, client, race, clin
 
 @pytest.mark.postgres
 def test_a_create_does_not_wait_for_another_of_the_same_clinician_in_another_shard(another_app, clinician):
-    """While one create of Alice's is still open (its count row locked), another create of hers, for
-    a patient of another shard, commits at once instead of waiting for it."""
+    """While one create of Alice's is still open (its count rows locked: its shard's, and its type's
+    and month's in `assessment_month_counts`), another create of hers, for a patient of another
+    shard and of another type, commits at once instead of waiting for it. (Two of the same type in
+    the same month wait for each other's commit on their month row.)"""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL): SQLite admits one writer at a time")
     first, second = factories.make_patient(clinician), factories.make_patient(clinician)
@@ -164,5 +166,5 @@ def test_a_create_does_not_wait_for_another_of_the_same_clinician_in_another_sha
             "patient": first.id, "type": "Mood", "date": "2024-01-01", "score": 5, "qna_rounds": ROUNDS})
         with impatient.app_context():
             assessments.create(actor=users.get(user_id=clinician.id), via=API, data={
-                "patient": second.id, "type": "Mood", "date": "2024-01-01", "score": 5, "qna_rounds": ROUNDS})
+                "patient": second.id, "type": "Sleep", "date": "2024-01-01", "score": 5, "qna_rounds": ROUNDS})
     assert assessments.total(clinician.id) == 2

@@ -127,3 +127,26 @@ def test_the_unfiltered_list_tells_its_total_without_counting_assessments(clinic
                   for scan in plans.scans(plans.explain(connection, statement, statement.parameters))
                   if scan.table == "assessments"]
     assert walked == [20]
+
+
+def test_a_filtered_list_tells_its_total_from_the_month_counts_and_its_edge_month(clinic):
+    """A full page of big100's assessments of one type since the middle of a month reads the page's
+    20 rows and that month's entries from the day on, not every entry since the day: the whole
+    months after it are summed from `assessment_month_counts`."""
+    clinician = clinic["big100"]
+    since = db.session.scalar(text("SELECT min(date) FROM assessments WHERE clinician_id = :c AND type = 'Mood check' "
+                                   "AND date >= '2021-01-01' AND extract(day FROM date) > 1"), {"c": clinician.id})
+    matching = ("SELECT count(*) FROM assessments WHERE clinician_id = :c AND type = 'Mood check' "
+                "AND date >= :since AND date < :until")
+    until = date(since.year + since.month // 12, since.month % 12 + 1, 1)
+    edge = db.session.scalar(text(matching), {"c": clinician.id, "since": since, "until": until})
+    every = db.session.scalar(text(matching), {"c": clinician.id, "since": since, "until": date.max})
+    with sql_statements() as sent:
+        page = assessment_list(type="Mood check", date_gte=since)(clinician, {})
+    assert page.total == every > 20 + edge > 20 and len(page.items) == 20
+    with db.engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))
+        walked = [scan.walked for statement in sent
+                  for scan in plans.scans(plans.explain(connection, statement, statement.parameters))
+                  if scan.table == "assessments"]
+    assert walked == [20, edge]

@@ -22,7 +22,7 @@ from tests.toolkit import scratch_postgresql, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "patients", "assessments", "qa_rounds", "sessions", "audit_events", "idempotency_keys",
-          "assessment_counts"}
+          "assessment_counts", "assessment_month_counts"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -100,7 +100,7 @@ def test_the_later_steps_go_down_and_up_again(migrated_app):
     db.session.remove()
     assert not {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"} & patient_indexes()
     assert name_collation() is None
-    later = {"sessions", "idempotency_keys", "assessment_counts"}                 # 0004, 0005 and 0008
+    later = {"sessions", "idempotency_keys", "assessment_counts", "assessment_month_counts"}   # 0004, 0005, 0008, 0009
     assert tables() == TABLES - later | {"revoked_tokens"}
     upgrade()
     assert search_indexes | list_indexes <= patient_indexes() and name_collation() == "und-x-icu"
@@ -188,6 +188,55 @@ def test_0008_counts_each_clinicians_existing_assessments(migrated_app):
                                 "'2026-01-01', '2026-01-01')"))
         connection.execute(text("DELETE FROM patients WHERE id = 1"))
         assert connection.execute(text(counted)).all() == [(1, 1), (2, 2)]
+
+
+def test_0009_counts_each_clinicians_existing_assessments_by_type_and_month(migrated_app):
+    """Assessments stored before the upgrade are counted per clinician, type and month (an
+    unassigned patient's for nobody), and the triggers count those written, moved and deleted
+    after it; downgraded, the triggers go with the table (writes go on)."""
+    downgrade(revision="0008")
+    db.session.remove()
+    assert "assessment_month_counts" not in tables()
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, username, password_hash, email, first_name, last_name, "
+                                "is_active, is_superuser, key, created_at, updated_at) VALUES "
+                                "(1, 'alice', 'x', '', '', '', true, false, 'k1', '2026-01-01', '2026-01-01'), "
+                                "(2, 'bob', 'x', '', '', '', true, false, 'k2', '2026-01-01', '2026-01-01')"))
+        connection.execute(text("INSERT INTO patients (id, clinician_id, full_name, gender, birthdate, phone, "
+                                "address, created_at, updated_at) VALUES "
+                                "(1, 1, 'Ann Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                                "(2, 2, 'Cy Lee', 'm', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                                "(3, NULL, 'Di Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01')"))
+        connection.execute(text("INSERT INTO assessments (patient_id, clinician_id, type, date, score, "
+                                "created_at, updated_at) VALUES "
+                                "(1, 1, 'Mood', '2024-02-01', 40, '2026-01-01', '2026-01-01'), "
+                                "(1, 1, 'Mood', '2024-02-29', 40, '2026-01-01', '2026-01-01'), "
+                                "(1, 1, 'Mood', '2024-03-01', 40, '2026-01-01', '2026-01-01'), "
+                                "(1, 1, 'Sleep', '2024-02-29', 40, '2026-01-01', '2026-01-01'), "
+                                "(2, 2, 'Mood', '2024-02-10', 40, '2026-01-01', '2026-01-01'), "
+                                "(3, NULL, 'Mood', '2024-02-10', 40, '2026-01-01', '2026-01-01')"))
+    upgrade()
+    counted = ("SELECT clinician_id, type, month, total FROM assessment_month_counts WHERE total <> 0 "
+               "ORDER BY clinician_id, type, month")
+    with db.engine.begin() as connection:
+        assert [tuple(map(str, row)) for row in connection.execute(text(counted))] == [
+            ("1", "Mood", "2024-02-01", "2"), ("1", "Mood", "2024-03-01", "1"), ("1", "Sleep", "2024-02-01", "1"),
+            ("2", "Mood", "2024-02-01", "1")]
+        connection.execute(text("UPDATE assessments SET date = '2024-03-31' WHERE patient_id = 1 AND type = 'Sleep'"))
+        connection.execute(text("UPDATE assessments SET type = 'Sleep' WHERE patient_id = 2"))
+        connection.execute(text("DELETE FROM assessments WHERE patient_id = 1 AND date = '2024-02-01'"))
+        assert [tuple(map(str, row)) for row in connection.execute(text(counted))] == [
+            ("1", "Mood", "2024-02-01", "1"), ("1", "Mood", "2024-03-01", "1"), ("1", "Sleep", "2024-03-01", "1"),
+            ("2", "Sleep", "2024-02-01", "1")]
+    downgrade(revision="0008")
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO assessments (patient_id, clinician_id, type, date, score, "
+                                "created_at, updated_at) VALUES (2, 2, 'Walk', '2024-05-01', 40, "
+                                "'2026-01-01', '2026-01-01')"))
+        connection.execute(text("DELETE FROM assessments WHERE patient_id = 1"))
+    assert "assessment_month_counts" not in tables()
+    upgrade()
 
 
 def test_patient_search_is_backed_by_trigram_indexes_on_postgresql(migrated_app):

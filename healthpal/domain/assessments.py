@@ -1,6 +1,7 @@
 """Assessments and their question/answer rounds: scoping, rules and atomic writes."""
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import Select, Table, bindparam, false, func, insert, select
@@ -13,7 +14,7 @@ from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
-from healthpal.models import Assessment, AssessmentCount, Patient, QARound, User, question_digest
+from healthpal.models import Assessment, AssessmentCount, AssessmentMonthCount, Patient, QARound, User, question_digest
 
 FIELDS = ("patient", "type", "date", "score", "qna_rounds")
 ORDERING = {
@@ -170,12 +171,67 @@ def total(clinician_id: int) -> int:
     return db.session.scalar(_TOTAL, {"clinician_id": clinician_id}) or 0
 
 
+def _next_month(day: date) -> date | None:
+    """The first day of the month after `day`'s (None past the calendar's end)."""
+    if day.year == date.max.year and day.month == 12:
+        return None
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _ends_a_month(day: date) -> bool:
+    return day == date.max or (day + timedelta(days=1)).day == 1
+
+
+# The filters a filtered total can read from the month counts (a patient's few are counted).
+_MONTHLY = {"type", "date", "date_gte", "date_lte"}
+
+
+def _filtered_total(clinician_id: int, filters: dict) -> Callable[[], int] | None:
+    """How to count the clinician's assessments matching `filters` (type and dates only) without
+    reading each: the month counts (`AssessmentMonthCount`) of the months wholly inside the date
+    range, plus the index entries of the partial months at its two edges, in one statement. None
+    when the filters name a patient or no month lies wholly inside the range (the range then
+    reaches into two months at most: its index count is as small)."""
+    if not filters.keys() <= _MONTHLY or "\x00" in filters.get("type", ""):
+        return None
+    lows = [filters[name] for name in ("date", "date_gte") if name in filters]
+    highs = [filters[name] for name in ("date", "date_lte") if name in filters]
+    first, last = max(lows, default=None), min(highs, default=None)
+    # The whole months: start <= month < end (None: open on that side).
+    start = first if first is None or first.day == 1 else _next_month(first)
+    end = None if last is None else _next_month(last) if _ends_a_month(last) else last.replace(day=1)
+    if (first is not None and start is None) or (start is not None and end is not None and start >= end):
+        return None
+    own = [Assessment.clinician_id == clinician_id]
+    counts = [AssessmentMonthCount.clinician_id == clinician_id]
+    if "type" in filters:
+        own.append(Assessment.type == filters["type"])
+        counts.append(AssessmentMonthCount.type == filters["type"])
+    if start is not None:
+        counts.append(AssessmentMonthCount.month >= start)
+    if end is not None:
+        counts.append(AssessmentMonthCount.month < end)
+    total_of = select(func.coalesce(func.sum(AssessmentMonthCount.total), 0)).where(*counts).scalar_subquery()
+    if first is not None and start is not None and first < start:
+        total_of = total_of + select(func.count()).where(*own, Assessment.date >= first, Assessment.date < start
+                                                         ).scalar_subquery()
+    if last is not None and end is not None and end <= last:
+        total_of = total_of + select(func.count()).where(*own, Assessment.date >= end, Assessment.date <= last
+                                                         ).scalar_subquery()
+    return lambda: db.session.scalar(select(total_of)) or 0
+
+
 def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
            page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of visible assessments (as `Listed`), their rounds read in one extra query. Unfiltered,
-    a clinician's total is their running count; filtered, a count of the filters' index entries."""
+    """A page of visible assessments (as `Listed`), their rounds read in one extra query. A
+    clinician's total is their running count unfiltered, their month counts and edge months'
+    index entries filtered by type and dates (`_filtered_total`), else a count of the filters'
+    index entries."""
+    filters = filters or {}
     stmt = listing(actor=actor, via=via, filters=filters, ordering=ordering)
-    counted = None if filters or scope.sees_everything(actor, via) else (lambda: total(actor.id))
+    counted: Callable[[], int] | None = None
+    if not scope.sees_everything(actor, via):
+        counted = _filtered_total(actor.id, filters) if filters else (lambda: total(actor.id))
     found = paginate(stmt, number=page, size=page_size, columns=LISTED_COLUMNS, counted=counted)
     rounds: dict[int, list] = {row.id: [] for row in found.items}
     if rounds:
