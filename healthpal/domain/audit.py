@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import cast
 
-from sqlalchemy import CursorResult, Table, delete, insert, select
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select
 
 from healthpal.domain import channels, clock
 from healthpal.domain.transactions import atomic
@@ -128,15 +128,19 @@ class Change:
     at: datetime
 
 
+# Each record's page asks who last changed it: the statement is built once.
+_LAST_CHANGE = (
+    select(AuditEvent.at, AuditEvent.actor_username, User)
+    .outerjoin(User, User.id == AuditEvent.actor_id)
+    .where(AuditEvent.entity_type == bindparam("entity_type"), AuditEvent.entity_id == bindparam("entity_id"),
+           AuditEvent.action.in_((CREATE, UPDATE)))
+    .order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
+)
+
+
 def last_change(entity) -> Change | None:
     """The latest create or update recorded for `entity`, in one query."""
-    row = db.session.execute(
-        select(AuditEvent.at, AuditEvent.actor_username, User)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id,
-               AuditEvent.action.in_((CREATE, UPDATE)))
-        .order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
-    ).first()
+    row = db.session.execute(_LAST_CHANGE, {"entity_type": _entity_type(entity), "entity_id": entity.id}).first()
     if row is None:
         return None
     moment = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)
