@@ -242,7 +242,8 @@ def _filtered_total(clinician_id: int, filters: dict) -> Callable[[], int] | Non
         counts.append(AssessmentMonthCount.month >= start)
     if end is not None:
         counts.append(AssessmentMonthCount.month < end)
-    total_of = select(func.coalesce(func.sum(AssessmentMonthCount.total), 0)).where(*counts).scalar_subquery()
+    total_of: ColumnElement[int] = select(func.coalesce(func.sum(AssessmentMonthCount.total), 0)).where(
+        *counts).scalar_subquery()
     if first is not None and start is not None and first < start:
         total_of = total_of + select(func.count()).where(*own, Assessment.date >= first, Assessment.date < start
                                                          ).scalar_subquery()
