@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -216,6 +217,115 @@ class Assessment(Versioned, Timestamps, Model):
 
     def __str__(self) -> str:
         return f"{self.type} on {self.date.isoformat()}"
+
+
+class AssessmentCount(Model):
+    """How many assessments a clinician has, in up to `COUNT_SHARDS` rows (one per shard of their
+    patients' ids): the sum is the exact total their unfiltered list shows, read from at most 16
+    rows however many assessments there are. Kept by the database's triggers below, in the
+    transaction of every write that adds, removes or moves an assessment (the domain's writes, the
+    cascades of a patient's deletion or reassignment and of a clinician's deletion, bulk SQL).
+    Sharding by patient lets one clinician's concurrent creates update different rows; two writes
+    of one patient already wait for each other on the patient's row."""
+
+    __tablename__ = "assessment_counts"
+
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    total: Mapped[int]
+
+
+COUNT_SHARDS = 16
+
+
+def assessment_counting(dialect: str) -> list[str]:
+    """The SQL that creates the triggers keeping `assessment_counts` on `dialect` (migration 0008
+    and `db.create_all` both run it; `drop_assessment_counting` undoes it).
+
+    An assessment counts for (its clinician, its patient's id % 16); one without a clinician (its
+    patient unassigned) counts nowhere. A removal only decrements an existing row: when a
+    clinician is deleted their rows go with them, whichever of the cascades runs first.
+    PostgreSQL counts inserts and deletes once per statement (a bulk load or a cascade adds or
+    removes many rows at once) and takes the rows in key order, so concurrent writers never wait
+    for each other in a circle; SQLite, which has one writer at a time, counts row by row."""
+    shard = f"% {COUNT_SHARDS}"
+    add = ("INSERT INTO assessment_counts (clinician_id, shard, total) "
+           f"SELECT NEW.clinician_id, NEW.patient_id {shard}, 1 WHERE NEW.clinician_id IS NOT NULL "
+           "ON CONFLICT (clinician_id, shard) DO UPDATE SET total = assessment_counts.total + 1;")
+    remove = ("UPDATE assessment_counts SET total = total - 1 "
+              f"WHERE clinician_id = OLD.clinician_id AND shard = OLD.patient_id {shard};")
+    moved = (f"OLD.clinician_id IS DISTINCT FROM NEW.clinician_id OR OLD.patient_id {shard} <> NEW.patient_id {shard}"
+             if dialect == "postgresql" else
+             f"OLD.clinician_id IS NOT NEW.clinician_id OR OLD.patient_id {shard} <> NEW.patient_id {shard}")
+    update_trigger = "CREATE TRIGGER assessments_moved AFTER UPDATE OF clinician_id, patient_id ON assessments"
+    if dialect != "postgresql":
+        return [
+            f"CREATE TRIGGER assessments_added AFTER INSERT ON assessments BEGIN {add} END",
+            f"CREATE TRIGGER assessments_removed AFTER DELETE ON assessments BEGIN {remove} END",
+            f"{update_trigger} WHEN {moved} BEGIN {remove} {add} END",
+        ]
+    return [
+        f"""CREATE FUNCTION count_added_assessments() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO assessment_counts (clinician_id, shard, total)
+    SELECT clinician_id, patient_id {shard}, count(*) FROM added WHERE clinician_id IS NOT NULL
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (clinician_id, shard) DO UPDATE SET total = assessment_counts.total + excluded.total;
+    RETURN NULL;
+END $$""",
+        f"""CREATE FUNCTION count_removed_assessments() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE assessment_counts SET total = assessment_counts.total - gone.total
+    FROM (SELECT clinician_id, patient_id {shard} AS shard, count(*) AS total FROM removed
+          WHERE clinician_id IS NOT NULL GROUP BY 1, 2) AS gone
+    WHERE assessment_counts.clinician_id = gone.clinician_id AND assessment_counts.shard = gone.shard;
+    RETURN NULL;
+END $$""",
+        f"""CREATE FUNCTION count_moved_assessment() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.clinician_id, NEW.patient_id {shard}) < (OLD.clinician_id, OLD.patient_id {shard}) THEN
+        {add}
+        {remove}
+    ELSE
+        {remove}
+        {add}
+    END IF;
+    RETURN NULL;
+END $$""",
+        "CREATE TRIGGER assessments_added AFTER INSERT ON assessments REFERENCING NEW TABLE AS added "
+        "FOR EACH STATEMENT EXECUTE FUNCTION count_added_assessments()",
+        "CREATE TRIGGER assessments_removed AFTER DELETE ON assessments REFERENCING OLD TABLE AS removed "
+        "FOR EACH STATEMENT EXECUTE FUNCTION count_removed_assessments()",
+        f"{update_trigger} FOR EACH ROW WHEN ({moved}) EXECUTE FUNCTION count_moved_assessment()",
+    ]
+
+
+COUNTING_TRIGGERS = ("assessments_added", "assessments_removed", "assessments_moved")
+COUNTING_FUNCTIONS = ("count_added_assessments", "count_removed_assessments", "count_moved_assessment")
+
+
+def drop_assessment_counting(dialect: str) -> list[str]:
+    """The SQL that drops what `assessment_counting` created (nothing missing is an error)."""
+    if dialect != "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in COUNTING_TRIGGERS]
+    return ([f"DROP TRIGGER IF EXISTS {name} ON assessments" for name in COUNTING_TRIGGERS]
+            + [f"DROP FUNCTION IF EXISTS {name}()" for name in COUNTING_FUNCTIONS])
+
+
+def _start_counting(_metadata, connection, tables=(), **_kw) -> None:
+    if any(table.name == "assessments" for table in tables):
+        for statement in assessment_counting(connection.dialect.name):
+            connection.execute(text(statement))
+
+
+def _stop_counting(_metadata, connection, **_kw) -> None:
+    for statement in drop_assessment_counting(connection.dialect.name):
+        connection.execute(text(statement))
+
+
+# `db.create_all` (the tests) builds the triggers as migration 0008 does; `db.drop_all` drops them.
+event.listen(Model.metadata, "after_create", _start_counting)
+event.listen(Model.metadata, "before_drop", _stop_counting)
 
 
 def question_digest(question: str) -> str:

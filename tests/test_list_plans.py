@@ -112,3 +112,18 @@ def test_the_judge_sees_a_list_that_walks_the_whole_clinic(clinic):
         found = plans.problems(plans.explain(connection, statement, {"c": clinician.id}),
                                plans.own_rows(connection, clinician.id))
     assert len(found) == 1 and "beyond the clinician's" in found[0], found
+
+
+def test_the_unfiltered_list_tells_its_total_without_counting_assessments(clinic):
+    """A full page of big100's 1,000 assessments reads the page's 20 and no more: the total is the
+    clinician's running count (`assessment_counts`), not a count of their index entries."""
+    clinician = clinic["big100"]
+    with sql_statements() as sent:
+        page = assessment_list()(clinician, {})
+    assert page.total == 1000 and len(page.items) == 20
+    with db.engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))
+        walked = [scan.walked for statement in sent
+                  for scan in plans.scans(plans.explain(connection, statement, statement.parameters))
+                  if scan.table == "assessments"]
+    assert walked == [20]

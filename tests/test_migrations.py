@@ -21,7 +21,8 @@ from tests.conftest import TEST_SECRET
 from tests.toolkit import scratch_postgresql, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = {"users", "patients", "assessments", "qa_rounds", "sessions", "audit_events", "idempotency_keys"}
+TABLES = {"users", "patients", "assessments", "qa_rounds", "sessions", "audit_events", "idempotency_keys",
+          "assessment_counts"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -99,7 +100,8 @@ def test_the_later_steps_go_down_and_up_again(migrated_app):
     db.session.remove()
     assert not {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"} & patient_indexes()
     assert name_collation() is None
-    assert tables() == TABLES - {"sessions", "idempotency_keys"} | {"revoked_tokens"}   # 0004 and 0005 came later
+    later = {"sessions", "idempotency_keys", "assessment_counts"}                 # 0004, 0005 and 0008
+    assert tables() == TABLES - later | {"revoked_tokens"}
     upgrade()
     assert search_indexes | list_indexes <= patient_indexes() and name_collation() == "und-x-icu"
     assert schema_drift() == []
@@ -151,6 +153,41 @@ def test_0007_fills_in_each_patients_last_assessment(migrated_app):
                                        "ORDER BY id")).all()
     assert [(r.id, str(r.last_assessed_on) if r.last_assessed_on else None, r.last_score, r.address_label)
             for r in rows] == [(1, "2026-05-01", 70, ""), (2, None, None, "")]
+
+
+def test_0008_counts_each_clinicians_existing_assessments(migrated_app):
+    """Assessments stored before the upgrade are counted per clinician (an unassigned patient's for
+    nobody), and the triggers count those written after it."""
+    downgrade(revision="0007")
+    db.session.remove()
+    assert "assessment_counts" not in tables()
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, username, password_hash, email, first_name, last_name, "
+                                "is_active, is_superuser, key, created_at, updated_at) VALUES "
+                                "(1, 'alice', 'x', '', '', '', true, false, 'k1', '2026-01-01', '2026-01-01'), "
+                                "(2, 'bob', 'x', '', '', '', true, false, 'k2', '2026-01-01', '2026-01-01')"))
+        connection.execute(text("INSERT INTO patients (id, clinician_id, full_name, gender, birthdate, phone, "
+                                "address, created_at, updated_at) VALUES "
+                                "(1, 1, 'Ann Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                                "(2, 1, 'Bea Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                                "(3, 2, 'Cy Lee', 'm', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                                "(4, NULL, 'Di Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01')"))
+        connection.execute(text("INSERT INTO assessments (patient_id, clinician_id, type, date, score, "
+                                "created_at, updated_at) VALUES "
+                                "(1, 1, 'Mood', '2026-03-01', 40, '2026-01-01', '2026-01-01'), "
+                                "(1, 1, 'Sleep', '2026-03-01', 40, '2026-01-01', '2026-01-01'), "
+                                "(2, 1, 'Mood', '2026-03-01', 40, '2026-01-01', '2026-01-01'), "
+                                "(3, 2, 'Mood', '2026-03-01', 40, '2026-01-01', '2026-01-01'), "
+                                "(4, NULL, 'Mood', '2026-03-01', 40, '2026-01-01', '2026-01-01')"))
+    upgrade()
+    counted = "SELECT clinician_id, sum(total) FROM assessment_counts GROUP BY clinician_id ORDER BY clinician_id"
+    with db.engine.begin() as connection:
+        assert connection.execute(text(counted)).all() == [(1, 3), (2, 1)]
+        connection.execute(text("INSERT INTO assessments (patient_id, clinician_id, type, date, score, "
+                                "created_at, updated_at) VALUES (3, 2, 'Sleep', '2026-03-01', 40, "
+                                "'2026-01-01', '2026-01-01')"))
+        connection.execute(text("DELETE FROM patients WHERE id = 1"))
+        assert connection.execute(text(counted)).all() == [(1, 1), (2, 2)]
 
 
 def test_patient_search_is_backed_by_trigram_indexes_on_postgresql(migrated_app):

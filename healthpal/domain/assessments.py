@@ -13,7 +13,7 @@ from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
-from healthpal.models import Assessment, Patient, QARound, User, question_digest
+from healthpal.models import Assessment, AssessmentCount, Patient, QARound, User, question_digest
 
 FIELDS = ("patient", "type", "date", "score", "qna_rounds")
 ORDERING = {
@@ -159,11 +159,24 @@ def listing(*, actor: User, via: str, filters: dict | None = None, ordering: str
     return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
 
 
+_TOTAL = select(func.sum(AssessmentCount.total)).where(
+    AssessmentCount.clinician_id == bindparam("clinician_id"))
+
+
+def total(clinician_id: int) -> int:
+    """How many assessments the clinician has: the sum of their running counts (at most 16 rows,
+    however many assessments), which the database's triggers keep exact in every write's
+    transaction (healthpal/models.py, `AssessmentCount`)."""
+    return db.session.scalar(_TOTAL, {"clinician_id": clinician_id}) or 0
+
+
 def search(*, actor: User, via: str, filters: dict | None = None, ordering: str | None = None,
            page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of visible assessments (as `Listed`), their rounds read in one extra query."""
+    """A page of visible assessments (as `Listed`), their rounds read in one extra query. Unfiltered,
+    a clinician's total is their running count; filtered, a count of the filters' index entries."""
     stmt = listing(actor=actor, via=via, filters=filters, ordering=ordering)
-    found = paginate(stmt, number=page, size=page_size, columns=LISTED_COLUMNS)
+    counted = None if filters or scope.sees_everything(actor, via) else (lambda: total(actor.id))
+    found = paginate(stmt, number=page, size=page_size, columns=LISTED_COLUMNS, counted=counted)
     rounds: dict[int, list] = {row.id: [] for row in found.items}
     if rounds:
         for item in db.session.execute(

@@ -1,6 +1,7 @@
 """Pagination and ordering shared by every list: the page's rows, and an exact total that costs only
 the index entries of the rows the list may show."""
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
@@ -88,18 +89,21 @@ def count(stmt: Select) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
-def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = (), columns: tuple = ()) -> Page:
+def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = (), columns: tuple = (),
+             counted: Callable[[], int] | None = None) -> Page:
     """Rows of page `number` (1-based, or "last") of `stmt`, loaded with `options`, and the total.
     With `columns`, the items are read-only rows of those columns (attributes named as the model's)
     instead of model objects: a page of them costs no identity map, no change tracking and no
     object to collect afterwards, which for a page of 100 is most of a list's time.
 
-    A page that is not full tells the total by itself; only a full page (or "last") costs a count.
+    A page that is not full tells the total by itself; only a full page (or "last") costs a count:
+    `counted()` when given (a total kept elsewhere, exactly `stmt`'s), else `count(stmt)`.
     An out-of-range page raises NotFound.
     """
+    counter = counted or (lambda: count(stmt))
     total = None
     if number == LAST:
-        total = count(stmt)
+        total = counter()
         number = max(1, math.ceil(total / size))
     if not isinstance(number, int) or not 1 <= number <= MAX_PAGE:
         raise NotFound("Invalid page.")
@@ -113,5 +117,5 @@ def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = (),
     if not items and number > 1:
         raise NotFound("Invalid page.")
     if total is None:
-        total = offset + len(items) if len(items) < size else count(stmt)
+        total = offset + len(items) if len(items) < size else counter()
     return Page(items=items, total=total, number=number, size=size)

@@ -220,7 +220,18 @@ def update(*, actor: User, via: str, patient_id: int, data: dict, partial: bool 
         if changes:
             versions.bump(patient)
             audit.record(actor=actor, via=via, action=audit.UPDATE, entity=patient, changes=changes)
+        if before["clinician_id"] is None and patient.clinician_id is not None:
+            _hand_on_assessments(patient)
     return patient
+
+
+def _hand_on_assessments(patient: Patient) -> None:
+    """An unassigned patient given a clinician: its assessments, which carry no clinician, take the
+    new one. (The foreign key's ON UPDATE CASCADE carries every other change of clinician, but a
+    key holding NULL refers to nothing, so it has nothing to carry here.)"""
+    db.session.flush()
+    db.session.execute(update_rows(Assessment).where(Assessment.patient_id == patient.id)
+                       .values(clinician_id=patient.clinician_id).execution_options(synchronize_session=False))
 
 
 _LOCK_LAST_ASSESSMENT = select(Patient.id).where(Patient.id == bindparam("patient_id")).with_for_update(key_share=True)
