@@ -4,8 +4,10 @@ from this app's settings, its counters kept with the app (created by the factory
 
 The storage is used directly through `limits`: nothing else is rate-limited, so no per-request hook
 runs (Flask-Limiter's ran before and after every request for no limit)."""
+from typing import cast
+
 from flask import Flask, current_app
-from limits.storage import storage_from_string
+from limits.storage import Storage, storage_from_string
 
 from healthpal.domain import throttle
 
@@ -13,8 +15,8 @@ COUNTERS = "login_throttle"
 
 
 def init_app(app: Flask) -> None:
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"],
-                                  **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+    storage = cast(Storage, storage_from_string(app.config["RATELIMIT_STORAGE_URI"],   # memory:// or redis://:
+                                                **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})))  # not async
     app.extensions[COUNTERS] = throttle.Counters(storage)
 
 

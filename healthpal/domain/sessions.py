@@ -115,7 +115,7 @@ def _in_session(row) -> User:
     session holds already, if it does)."""
     held = db.session.identity_map.get(identity_key(User, row[1]))
     if held is not None:
-        return cast(User, held)
+        return held
     user = User(**dict(zip(_USER_FIELDS, row[1:], strict=True)))
     make_transient_to_detached(user)
     db.session.add(user)
