@@ -2,28 +2,60 @@
 browsers may keep them for a year (nginx says so) and a deploy that changes a file changes its
 address."""
 import hashlib
+import os
+import stat
 from functools import lru_cache
-from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
+
+_URLS = "healthpal.static_urls"
+_REMEMBERED = 1000  # addresses per app before the oldest are forgotten (each edit of a file adds one)
 
 
 @lru_cache(maxsize=256)
-def _digest(path: Path, _modified: float) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+def _digest(path: str, _modified_ns: int, _size: int) -> str:
+    with open(path, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()[:10]
+
+
+def _signature(filename: str) -> tuple[str, int, int] | None:
+    """The static file's path, time and size (one `stat`), or None when it is not a file there."""
+    folder = current_app.static_folder
+    if folder is None:
+        return None
+    path = os.path.join(folder, filename)
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):  # no such file (ValueError: a NUL in the name)
+        return None
+    return (path, found.st_mtime_ns, found.st_size) if stat.S_ISREG(found.st_mode) else None
 
 
 def add_version(endpoint: str, values: dict) -> None:
-    """`url_for("static", filename=...)` gains `v=<hash>` when the file exists."""
+    """`url_for("static", filename=...)` gains `v=<hash>` when the file exists (computed again only
+    when the file's time or size changed)."""
     if endpoint != "static" or "v" in values or "filename" not in values:
         return  # every other URL, first: a page builds dozens
-    folder = current_app.static_folder
-    if folder is None:
-        return
-    path = Path(folder) / values["filename"]
-    if path.is_file():
-        values["v"] = _digest(path, path.stat().st_mtime)
+    signature = _signature(values["filename"])
+    if signature is not None:
+        values["v"] = _digest(*signature)
+
+
+def static_url(filename: str) -> str:
+    """`url_for("static", filename=filename)` (with its hash), remembered while the file stays as it
+    was: a page links the same few files on every view, and building each address costs several
+    times the one `stat` that tells whether the file changed."""
+    urls = current_app.extensions[_URLS]
+    key = (request.script_root, filename, _signature(filename))
+    url = urls.get(key)
+    if url is None:
+        if len(urls) >= _REMEMBERED:
+            urls.clear()
+        url = urls[key] = url_for("static", filename=filename)
+    return url
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[_URLS] = {}
     app.url_defaults(add_version)
+    app.jinja_env.globals["static_url"] = static_url

@@ -1,10 +1,13 @@
-"""Static files are linked with a hash of their content, so that they can be cached for a year."""
+"""Static files are linked with a hash of their content, so that they can be cached for a year; links
+built once for many rows."""
 import hashlib
 import re
 from pathlib import Path
 
 from flask import url_for
 
+from healthpal.assets import static_url
+from healthpal.web.links import url_for_each
 from tests.markup import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,3 +37,25 @@ def test_a_changed_file_gets_a_new_address(app, tmp_path, monkeypatch):
         missing = url_for("static", filename="nowhere.css")
     assert before != after and before.startswith("/static/app.css?v=")
     assert missing == "/static/nowhere.css"
+
+
+def test_pages_link_static_files_by_the_address_url_for_gives_and_follow_a_change(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    style = tmp_path / "app.css"
+    style.write_text("body { color: black }")
+    with app.test_request_context(base_url="http://localhost/clinic/"):
+        first = static_url("app.css")
+        assert first == url_for("static", filename="app.css") and first.startswith("/clinic/static/app.css?v=")
+        assert static_url("app.css") == first
+        style.write_text("body { color: navy; }")
+        changed = static_url("app.css")
+        assert changed != first and changed == url_for("static", filename="app.css")
+        assert static_url("nowhere.css") == "/clinic/static/nowhere.css"
+
+
+def test_a_lists_links_are_what_url_for_gives_for_each_row(app):
+    with app.test_request_context(base_url="http://localhost/clinic/"):
+        link = url_for_each("web.patient_detail", "patient_id")
+        for number in (1, 42, 10**12):
+            assert link(number) == url_for("web.patient_detail", patient_id=number)
+        assert link(7) == "/clinic/patients/7"

@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from healthpal.domain import audit, audit_guard, channels
+from healthpal.domain import assessments, audit, audit_guard, channels
 from healthpal.extensions import db
-from healthpal.models import Patient, User
+from healthpal.models import Assessment, Patient, User
 from tests import factories
 from tests.toolkit import count
 
@@ -41,6 +41,19 @@ def test_an_update_or_delete_without_an_event_is_refused_too(clinician):
     db.session.delete(db.session.get(User, clinician.id))
     with pytest.raises(audit_guard.Unaudited, match=r"\(delete\)"):
         db.session.commit()
+
+
+def test_a_domain_write_made_without_the_orm_needs_its_event_too(clinician):
+    """The assessments' prebuilt statements carry `WRITES`: run without their event, refused."""
+    patient = factories.make_patient(clinician)
+    db.session.commit()
+    db.session.execute(assessments._DELETE_ROUNDS, {"assessment_id": 1})
+    with pytest.raises(audit_guard.Unaudited, match=r"qa_rounds \(statement\)"):
+        db.session.commit()
+    db.session.rollback()
+    created = assessments.create(actor=clinician, via=channels.API, data={
+        "patient": patient.id, "type": "Mood check", "score": 5, "qna_rounds": [{"question": "Q?", "answer": "A"}]})
+    assert created.id and count(Assessment) == 1     # with its event, in one statement or in several
 
 
 def test_a_write_whose_event_comes_in_a_later_flush_of_the_same_transaction_passes(clinician):

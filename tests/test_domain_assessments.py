@@ -2,11 +2,11 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
 from healthpal.domain import assessments, audit, channels, patients, rules, users
-from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.domain.exceptions import Conflict, Invalid, NotFound
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, QARound
 from tests import factories
@@ -196,9 +196,10 @@ class DatabaseDown(Exception):
 
 @pytest.fixture
 def failing_round_inserts():
-    """Every INSERT of rounds fails, at the database connection (however the domain writes them)."""
+    """Every statement that inserts rounds fails, at the database connection (however the domain
+    writes them: on their own, or in one statement with the assessment's own write)."""
     def fail(_connection, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("INSERT INTO QA_ROUNDS"):
+        if "INSERT INTO QA_ROUNDS" in statement.upper():
             raise DatabaseDown("connection lost while inserting rounds")
 
     event.listen(db.engine, "before_cursor_execute", fail)
@@ -248,18 +249,51 @@ def test_ten_thousand_character_questions_are_stored_and_kept_unique(patient):
 
 # --- races (PostgreSQL) ------------------------------------------------------------------------------
 
+def without_the_check(_connection, _cursor, statement, parameters, _context, _executemany):
+    """The assessment's INSERT as if no other assessment held its key (its `WHERE NOT EXISTS` off)."""
+    return statement.replace("WHERE NOT (EXISTS (", "WHERE NOT (false AND EXISTS ("), parameters
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("precheck", ["with", "without"])
-def test_simultaneous_identical_creates_give_one_assessment(patient, race, monkeypatch, precheck):
-    """Without the pre-check every thread reaches the INSERT: the constraint decides, never a 500."""
+def test_simultaneous_identical_creates_give_one_assessment(patient, race, request, precheck):
+    """Without the check every thread's INSERT writes its row: the constraint decides, never a 500."""
     if precheck == "without":
-        monkeypatch.setattr(assessments, "_check_unique", lambda *args: None)
+        event.listen(db.engine, "before_cursor_execute", without_the_check, retval=True)
+        request.addfinalizer(lambda: event.remove(db.engine, "before_cursor_execute", without_the_check))
     data = {"patient": patient.id, "type": "Cognitive test", "date": "2024-01-15", "score": 85, "qna_rounds": ROUNDS}
     clinician_id = patient.clinician_id
     results = race(lambda: assessments.create(actor=users.get(user_id=clinician_id), via=API, data=data))
     assert sorted(type(r).__name__ for r in results) == ["Assessment"] + ["Invalid"] * (len(results) - 1)
     assert all(r.errors == {"non_field_errors": [assessments.DUPLICATE]} for r in results if isinstance(r, Invalid))
     assert count(Assessment) == 1 and count(QARound) == len(ROUNDS)
+
+
+@pytest.mark.postgres
+def test_an_assessment_moved_between_the_locks_of_its_patient_and_its_own_is_not_written(patient, assessment):
+    """A write locks the assessment's patient, then the assessment: when another writer moved it to
+    another patient in between, that patient is not locked, so nothing is written (Conflict)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL): SQLite admits one writer at a time")
+    elsewhere = factories.make_patient(patient.clinician, full_name="Ada Elsewhere")
+    db.session.commit()
+    moves = []
+
+    def move_first(_connection, _cursor, statement, *_args):
+        if not moves and statement.rstrip().endswith("FOR UPDATE OF assessments"):
+            moves.append(assessment.id)
+            with db.engine.begin() as other:
+                other.execute(update(Assessment).where(Assessment.id == assessment.id).values(patient_id=elsewhere.id))
+
+    event.listen(db.engine, "before_cursor_execute", move_first)
+    try:
+        with pytest.raises(Conflict):
+            assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id, data={"score": 3},
+                               partial=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", move_first)
+    after = reloaded(Assessment, assessment.id)
+    assert moves and after.patient_id == elsewhere.id and after.score == 85
 
 
 # --- the clinician an assessment carries ---------------------------------------------------------------

@@ -3,13 +3,29 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, false, func, insert, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy import delete as delete_rows
+from sqlalchemy import update as update_rows
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from healthpal.domain import audit, clock, patients, rules, scope, snapshots, versions
-from healthpal.domain.exceptions import Invalid, NotFound
+from healthpal.domain import audit, audit_guard, clock, patients, rules, scope, snapshots, versions
+from healthpal.domain.exceptions import Conflict, Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
@@ -78,20 +94,31 @@ _GET = {everything: select(Assessment).where(*_by_id(everything))
         .options(joinedload(Assessment.rounds), joinedload(Assessment.patient))
         for everything in (False, True)}
 # Locks in the order a patient's deletion takes them (the patient, then its assessments), so the two
-# never wait for each other: the patient shared (it must stay; read afresh, as the write needs it),
-# then the assessment, read afresh with its rounds.
-_LOCK_PATIENT = {everything: select(Patient).join(Patient.assessments).where(*_by_id(everything))
-                 .with_for_update(of=Patient, read=True, key_share=True).execution_options(populate_existing=True)
-                 for everything in (False, True)}
+# never wait for each other: the assessment's patient, and the patient a write may move it to (one the
+# actor sees), in order of id, each with `patients.lock_last_assessment`'s lock (writers of one
+# patient's assessments take turns: none holds an assessment while it waits for a patient), read
+# afresh; then the assessment, read afresh with its rounds.
+def _lock_patients(everything: bool) -> Select:
+    # (a visible assessment's patient is its clinician's: the constraint on clinician_id keeps it so)
+    current = select(Assessment.patient_id).where(*_by_id(everything)).scalar_subquery()
+    stmt = select(Patient).where(Patient.id.in_([current, bindparam("target_id")]))
+    if not everything:
+        stmt = stmt.where(Patient.clinician_id == bindparam("actor_id"))
+    return stmt.order_by(Patient.id).with_for_update(key_share=True).execution_options(populate_existing=True)
+
+
+_LOCK_PATIENTS = {everything: _lock_patients(everything) for everything in (False, True)}
 _LOCK = {everything: select(Assessment).where(*_by_id(everything)).with_for_update(of=Assessment)
          .options(selectinload(Assessment.rounds)).execution_options(populate_existing=True)
          for everything in (False, True)}
+MOVED_MEANWHILE = "This assessment was moved to another patient at the same moment; nothing was saved. Try again."
 
 
-def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) -> Assessment:
+def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False, moving_to=None) -> Assessment:
     """One visible assessment with its rounds and patient (one query), or NotFound. `for_update`
-    locks its patient's row (shared) and its own until the transaction ends (a writer racing for it,
-    rounds included, waits) and reads them and its rounds afresh, whatever this session held."""
+    locks its patient's row, and that of the visible patient `moving_to` names (a write's `patient`,
+    as sent), and its own, until the transaction ends (a writer racing for them, rounds included,
+    waits), and reads them and its rounds afresh, whatever this session held."""
     if not rules.is_id(assessment_id):
         raise NotFound("Not found.")
     everything = scope.sees_everything(actor, via)
@@ -99,10 +126,14 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False) 
     if not for_update:
         assessment = db.session.scalar(_GET[everything], values)
     else:
-        patient = db.session.scalar(_LOCK_PATIENT[everything], values)
+        target = rules.id_number(moving_to)
+        locked = {patient.id: patient for patient in db.session.scalars(
+            _LOCK_PATIENTS[everything], {**values, "target_id": target if rules.is_id(target) else None})}
         assessment = db.session.scalar(_LOCK[everything], values)
         if assessment is not None:
-            set_committed_value(assessment, "patient", patient)
+            if assessment.patient_id not in locked:     # moved between the two reads: its patient is not locked
+                raise Conflict(MOVED_MEANWHILE)
+            set_committed_value(assessment, "patient", locked[assessment.patient_id])
     if assessment is None:
         raise NotFound("Not found.")
     return assessment
@@ -187,10 +218,26 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
     return replace(found, items=[Listed._make((*row, rounds[row.id])) for row in found.items])
 
 
+def _types_used(everything: bool) -> Select:
+    """The distinct types, each found by one step down the index that begins with (the clinician and)
+    the type: the smallest, then the smallest greater than it, and so on (a recursive query). A
+    clinician's few types cost a few index entries each, instead of a DISTINCT over every one of
+    their assessments (10,000 of them for a busy clinician) on each view of the assessment form."""
+    mine = () if everything else (Assessment.clinician_id == bindparam("actor_id"),)
+    found = select(func.min(Assessment.type).label("type")).where(*mine).cte("types", recursive=True)
+    following = select(func.min(Assessment.type)).where(*mine, Assessment.type > found.c.type).scalar_subquery()
+    found = found.union_all(select(following).where(found.c.type.is_not(None)))
+    return select(found.c.type).where(found.c.type.is_not(None)).order_by(found.c.type)
+
+
+# The assessment form asks for these on each view: the statements are built once per scope.
+_TYPES_USED = {everything: _types_used(everything) for everything in (False, True)}
+
+
 def types_used(*, actor: User, via: str) -> list[str]:
     """The assessment types this clinician has recorded, alphabetically (for suggestions)."""
-    stmt = visible(actor, via).with_only_columns(Assessment.type).distinct().order_by(Assessment.type)
-    return list(db.session.scalars(stmt))
+    everything = scope.sees_everything(actor, via)
+    return list(db.session.scalars(_TYPES_USED[everything], {} if everything else {"actor_id": actor.id}))
 
 
 def _patient(actor: User, via: str, value, lock: bool) -> Patient:
@@ -235,44 +282,119 @@ def clean(data, *, actor: User, via: str, partial: bool, current: Assessment | N
     return cleaned
 
 
-_CLASH = select(Assessment.id).where(Assessment.patient_id == bindparam("patient_id"),
-                                     Assessment.date == bindparam("day"), Assessment.type == bindparam("kind"))
-_CLASH_OTHER = _CLASH.where(Assessment.id != bindparam("exclude_id"))
-
-
-def _check_unique(patient: Patient, day, kind: str, exclude_id: int | None) -> None:
-    values = {"patient_id": patient.id, "day": day, "kind": kind}
-    if exclude_id is None:
-        clash = db.session.scalar(_CLASH, values)
-    else:
-        clash = db.session.scalar(_CLASH_OTHER, {**values, "exclude_id": exclude_id})
-    if clash is not None:
-        raise Invalid({"non_field_errors": [DUPLICATE]})
-
-
+_ASSESSMENTS = cast(Table, Assessment.__table__)
 _ROUNDS = cast(Table, QARound.__table__)
+_WRITTEN = (_ASSESSMENTS.c.id, _ASSESSMENTS.c.patient_id, _ASSESSMENTS.c.date, _ASSESSMENTS.c.score)
+_NEW = ("patient_id", "clinician_id", "type", "date", "score", "created_at", "updated_at", "version")
+_CHANGED = ("patient_id", "clinician_id", "type", "date", "score", "updated_at", "version")
 
 
-def _round_rows(assessment_id: int, pairs) -> list[dict]:
+def _value(name: str):
+    """The bound value of the assessment's column `name`, as `_bound` names it (apart from any column's
+    name: a statement's parameters named as a column of a table it writes would be written to it)."""
+    return bindparam(f"value_{name}", type_=_ASSESSMENTS.c[name].type)
+
+
+def _bound(values: dict) -> dict:
+    return {f"value_{name}": value for name, value in values.items()}
+
+
+# The uniqueness of (patient, date, type) is checked by the write itself: it writes no row when another
+# assessment holds the key (a racing writer that got past it meets the constraint, see EXPLAINED).
+_CLASH = exists().where(_ASSESSMENTS.c.patient_id == _value("patient_id"), _ASSESSMENTS.c.date == _value("date"),
+                        _ASSESSMENTS.c.type == _value("type"))
+_INSERT = (insert(_ASSESSMENTS).from_select(_NEW, select(*[_value(name) for name in _NEW]).where(~_CLASH))
+           .returning(*_WRITTEN).execution_options(**audit_guard.WRITES))
+_UPDATE = (update_rows(_ASSESSMENTS)
+           .where(_ASSESSMENTS.c.id == _value("id"), ~_CLASH.where(_ASSESSMENTS.c.id != _value("id")))
+           .values({name: _value(name) for name in _CHANGED})
+           .returning(*_WRITTEN).execution_options(**audit_guard.WRITES))
+_INSERT_ROUNDS = insert(_ROUNDS).returning(_ROUNDS.c.position, _ROUNDS.c.id).execution_options(**audit_guard.WRITES)
+_DELETE_ROUNDS = (delete_rows(_ROUNDS).where(_ROUNDS.c.assessment_id == bindparam("assessment_id"))
+                  .execution_options(**audit_guard.WRITES))
+
+
+def _in_one_statement() -> bool:
+    """Whether the database runs an INSERT, UPDATE or DELETE inside a WITH (PostgreSQL; not SQLite),
+    so that an assessment's write, its rounds', its patients' last assessment and its audit event
+    go in one statement."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+_ROUND_COLUMNS = ("position", "question", "question_digest", "answer")
+
+
+def _rounds_from(written) -> Insert:
+    """INSERT of the rounds sent as one array per column (`_arrays`) for the assessment `written` names
+    (a CTE), returning their ids and positions (PostgreSQL)."""
+    sent = (func.unnest(*[bindparam(f"rounds_{name}", type_=ARRAY(_ROUNDS.c[name].type)) for name in _ROUND_COLUMNS])
+            .table_valued(*_ROUND_COLUMNS).render_derived())
+    return (insert(_ROUNDS)
+            .from_select(["assessment_id", *_ROUND_COLUMNS],
+                         select(written.c.id, *[sent.c[name] for name in _ROUND_COLUMNS]).select_from(written)
+                         .join(sent, true()))
+            .returning(_ROUNDS.c.id, _ROUNDS.c.position))
+
+
+def _arrays(rows: list[dict]) -> dict:
+    """`_rounds_from`'s values: the rounds' rows (`_round_rows`) as one array per column."""
+    return {f"rounds_{name}": [row[name] for row in rows] for name in _ROUND_COLUMNS}
+
+
+def _one_statement(write, *, rounds: bool, touched: bool) -> Insert:
+    """`write` (an assessment's INSERT or UPDATE, returning `_WRITTEN`) with, in the same statement,
+    its rounds (`rounds`), the last assessment of the patients `:touched` (`touched`) and its audit
+    event, which returns the assessment's id, and its rounds' ids in order (PostgreSQL)."""
+    written = write.cte("written")
+    parts = []
+    round_ids: ColumnElement = literal(None)
+    if rounds:
+        stored = _rounds_from(written).cte("written_rounds")
+        parts.append(stored)
+        round_ids = select(func.array_agg(aggregate_order_by(stored.c.id, stored.c.position))).scalar_subquery()
+    if touched:
+        parts.append(patients.refresh_last_assessment_from(written).cte("refreshed"))
+    event = audit.insert_for(written)
+    return event.add_cte(*parts).returning(event.table.c.entity_id, round_ids)
+
+
+_ONE_STATEMENT = {(write, rounds, touched): _one_statement(statement, rounds=rounds, touched=touched)
+                  for write, statement in (("insert", _INSERT), ("update", _UPDATE))
+                  for rounds in (False, True) for touched in (False, True)}
+
+
+def _write(write: str, values: dict, *, pairs, touched: list[int], event: dict) -> tuple[int, list[int]] | None:
+    """Write an assessment (`write`: `insert` or `update`, with `values`), its rounds from (question,
+    answer) `pairs` (None: they stay), the last assessment of the patients `touched` and its audit
+    `event` (`audit.bound`'s values), in one statement where the database allows it, else one by one.
+    Returns its id and its new rounds' ids, or None when another assessment holds its key."""
+    if _in_one_statement():
+        rows = _round_rows(values.get("id"), pairs or ())   # the assessment's id is the statement's
+        sent = {**_bound(values), **event, **_arrays(rows), "touched": touched}
+        row = db.session.execute(_ONE_STATEMENT[write, bool(rows), bool(touched)], sent).first()
+        return None if row is None else (row[0], list(row[1] or ()))
+    row = db.session.execute(_INSERT if write == "insert" else _UPDATE, _bound(values)).first()
+    if row is None:
+        return None
+    rows = _round_rows(row.id, pairs or ())
+    returned = db.session.execute(_INSERT_ROUNDS, rows) if rows else ()
+    ids = dict(tuple(item) for item in returned)
+    for patient_id in touched:
+        patients.refresh_last_assessment(patient_id)
+    audit.add(event, entity_id=row.id)
+    return row.id, [ids[item["position"]] for item in rows]
+
+
+def _round_rows(assessment_id: int | None, pairs) -> list[dict]:
     """The qa_rounds rows of (question, answer) pairs, in their order."""
     return [{"assessment_id": assessment_id, "position": position, "question": question,
              "question_digest": question_digest(question), "answer": answer}
             for position, (question, answer) in enumerate(pairs)]
 
 
-def _store_rounds(assessment: Assessment, pairs, *, replace: bool) -> None:
-    """Store the (flushed) assessment's rounds from (question, answer) pairs in one INSERT, after one
-    DELETE of its old ones when `replace`: no per-object flush. `assessment.rounds` then holds them
-    as stored, as if loaded."""
-    rows = _round_rows(assessment.id, pairs)
-    with db.session.no_autoflush:       # the assessment's own changes go in its one UPDATE, later
-        if replace:
-            db.session.execute(delete_rows(_ROUNDS).where(_ROUNDS.c.assessment_id == assessment.id))
-            for old in assessment.rounds:
-                db.session.expunge(old)
-        returned = db.session.execute(insert(_ROUNDS).returning(_ROUNDS.c.position, _ROUNDS.c.id), rows) if rows else ()
-        ids = {position: round_id for position, round_id in returned}
-    stored = [QARound(id=ids[row["position"]], **row) for row in rows]
+def _attach_rounds(assessment: Assessment, pairs, ids: list[int]) -> None:
+    """`assessment.rounds` as just stored (rows `ids`, in order), as if loaded: no flush to come."""
+    stored = [QARound(id=round_id, **row) for round_id, row in zip(ids, _round_rows(assessment.id, pairs), strict=True)]
     for round_ in stored:
         make_transient_to_detached(round_)
     db.session.add_all(stored)
@@ -280,19 +402,25 @@ def _store_rounds(assessment: Assessment, pairs, *, replace: bool) -> None:
 
 
 def create(*, actor: User, via: str, data: dict) -> Assessment:
-    """A new assessment for one of the actor's patients, with its rounds, in one transaction."""
+    """A new assessment for one of the actor's patients, with its rounds, in one transaction: the
+    patient locked and checked in one statement, the rest written in another (PostgreSQL)."""
     with atomic(EXPLAINED):
         cleaned = clean(data, actor=actor, via=via, partial=False, lock_patient=True)
-        patient = cleaned["patient"]
-        _check_unique(patient, cleaned["date"], cleaned["type"], None)
-        assessment = Assessment(patient=patient, clinician_id=patient.clinician_id, type=cleaned["type"],
-                                date=cleaned["date"], score=cleaned["score"])
+        patient, pairs, now = cleaned["patient"], cleaned["qna_rounds"], clock.now()
+        values = {"patient_id": patient.id, "clinician_id": patient.clinician_id, "type": cleaned["type"],
+                  "date": cleaned["date"], "score": cleaned["score"], "created_at": now, "updated_at": now,
+                  "version": 1}
+        assessment = Assessment(**values)
+        event = audit.bound(actor=actor, via=via, action=audit.CREATE, model=Assessment, patient_id=patient.id,
+                            changes=audit.diff({}, snapshots.assessment(assessment, rounds=pairs)))
+        written = _write("insert", values, pairs=pairs, touched=[patient.id], event=event)
+        if written is None:
+            raise Invalid({"non_field_errors": [DUPLICATE]})
+        assessment.id, round_ids = written
+        make_transient_to_detached(assessment)
         db.session.add(assessment)
-        db.session.flush()
-        _store_rounds(assessment, cleaned["qna_rounds"], replace=False)
-        patients.refresh_last_assessment(assessment.patient_id)
-        audit.record(actor=actor, via=via, action=audit.CREATE, entity=assessment,
-                     changes=audit.diff({}, snapshots.assessment(assessment)))
+        set_committed_value(assessment, "patient", patient)
+        _attach_rounds(assessment, pairs, round_ids)
     return assessment
 
 
@@ -301,36 +429,43 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
     """Replace (or patch) a visible assessment on its locked row; sent rounds replace the old ones as
     a whole. Stale if its version is not `expected`. Returns it as this change committed it."""
     with atomic(EXPLAINED):
-        assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
+        assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True,
+                         moving_to=data.get("patient") if isinstance(data, dict) else None)
         versions.check(assessment, expected, snapshot=snapshots.assessment)
         cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
         before = snapshots.assessment(assessment)
         patient = cleaned.get("patient", assessment.patient)
-        day, kind = cleaned.get("date", assessment.date), cleaned.get("type", assessment.type)
+        values = {"patient_id": patient.id, "clinician_id": patient.clinician_id,
+                  "type": cleaned.get("type", assessment.type), "date": cleaned.get("date", assessment.date),
+                  "score": cleaned.get("score", assessment.score)}
+        pairs = cleaned.get("qna_rounds")
+        if pairs is not None and before["qna_rounds"] == [list(pair) for pair in pairs]:
+            pairs = None
         # A patient's last assessment follows its assessments' dates and scores only.
-        moved = (patient.id, day, cleaned.get("score", assessment.score)) != (
-            assessment.patient_id, assessment.date, assessment.score)
+        moved = (patient.id, values["date"], values["score"]) != (assessment.patient_id, assessment.date,
+                                                                   assessment.score)
         touched = sorted({assessment.patient_id, patient.id}) if moved else []
-        for patient_id in touched:
-            patients.lock_last_assessment(patient_id)
-        if (patient.id, day, kind) != (assessment.patient_id, assessment.date, assessment.type):
-            _check_unique(patient, day, kind, assessment.id)   # else it is this record's own (unique) key
-        for name in ("patient", "type", "date", "score"):
-            if name in cleaned:
-                setattr(assessment, name, cleaned[name])
-        # the keys as the flush will write them, set now: the changes are taken before the one flush
-        assessment.patient_id, assessment.clinician_id = patient.id, patient.clinician_id
-        if "qna_rounds" in cleaned and before["qna_rounds"] != [list(p) for p in cleaned["qna_rounds"]]:
-            _store_rounds(assessment, cleaned["qna_rounds"], replace=True)
-        changes = audit.diff(before, snapshots.assessment(assessment))
-        if changes:
-            assessment.updated_at = clock.now()
-            versions.bump(assessment)
-        db.session.flush()      # one UPDATE of the assessment, before its patients' last assessment is read
-        for patient_id in touched:
-            patients.refresh_last_assessment(patient_id)
-        if changes:
-            audit.record(actor=actor, via=via, action=audit.UPDATE, entity=assessment, changes=changes)
+        # the values as the write will store them, set now (as if loaded): the changes are taken from them
+        for name, value in values.items():
+            set_committed_value(assessment, name, value)
+        set_committed_value(assessment, "patient", patient)
+        changes = audit.diff(before, snapshots.assessment(assessment, rounds=pairs))
+        if not changes:
+            return assessment
+        if pairs:
+            db.session.execute(_DELETE_ROUNDS, {"assessment_id": assessment.id})
+            for old in assessment.rounds:
+                db.session.expunge(old)
+        values.update(id=assessment.id, updated_at=clock.now(), version=versions.bumped(assessment))
+        event = audit.bound(actor=actor, via=via, action=audit.UPDATE, model=Assessment, patient_id=patient.id,
+                            changes=changes)
+        written = _write("update", values, pairs=pairs, touched=touched, event=event)
+        if written is None:
+            raise Invalid({"non_field_errors": [DUPLICATE]})
+        for name in ("updated_at", "version"):
+            set_committed_value(assessment, name, values[name])
+        if pairs:
+            _attach_rounds(assessment, pairs, written[1])
     return assessment
 
 
@@ -341,12 +476,28 @@ def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expe
         assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True)
         versions.check(assessment, expected, snapshot=snapshots.assessment)
         patient_id = assessment.patient_id
-        patients.lock_last_assessment(patient_id)
         audit.record(actor=actor, via=via, action=audit.DELETE, entity=assessment,
                      changes=audit.diff(snapshots.assessment(assessment), {}))
         db.session.delete(assessment)
         db.session.flush()
         patients.refresh_last_assessment(patient_id)
+
+
+def _latest_for(everything: bool) -> Select:
+    rank = func.row_number().over(
+        partition_by=Assessment.patient_id, order_by=(Assessment.date.desc(), Assessment.id.desc()),
+    ).label("rank")
+    ranked = (select(Assessment.id, Assessment.patient_id, Assessment.type, Assessment.date, Assessment.score, rank)
+              .where(Assessment.patient_id.in_(bindparam("patient_ids", expanding=True))))
+    if not everything:
+        ranked = ranked.where(Assessment.clinician_id == bindparam("actor_id"))
+    latest = ranked.subquery()
+    return (select(latest.c.id, latest.c.patient_id, latest.c.type, latest.c.date, latest.c.score)
+            .where(latest.c.rank == 1))
+
+
+# The portal's patient list asks for these on each page: the statements are built once per scope.
+_LATEST_FOR = {everything: _latest_for(everything) for everything in (False, True)}
 
 
 def latest_for(*, actor: User, via: str, patient_ids) -> dict:
@@ -356,30 +507,36 @@ def latest_for(*, actor: User, via: str, patient_ids) -> dict:
     ids = [number for number in patient_ids if rules.is_id(number)]
     if not ids:
         return {}
-    rank = func.row_number().over(
-        partition_by=Assessment.patient_id, order_by=(Assessment.date.desc(), Assessment.id.desc()),
-    ).label("rank")
-    ranked = (visible(actor, via).where(Assessment.patient_id.in_(ids))
-              .with_only_columns(Assessment.id, Assessment.patient_id, Assessment.type, Assessment.date,
-                                 Assessment.score, rank).subquery())
-    latest = select(ranked.c.id, ranked.c.patient_id, ranked.c.type, ranked.c.date, ranked.c.score)
-    return {row.patient_id: row for row in db.session.execute(latest.where(ranked.c.rank == 1))}
+    everything = scope.sees_everything(actor, via)
+    values = {"patient_ids": ids} if everything else {"patient_ids": ids, "actor_id": actor.id}
+    return {row.patient_id: row for row in db.session.execute(_LATEST_FOR[everything], values)}
 
 
-def history(*, actor: User, via: str, patient_id: int) -> list:
-    """Every assessment of one visible patient, newest first, as rows of
-    (id, type, date, score, rounds = how many Q&A rounds), in one query."""
+def _history(everything: bool) -> Select:
     rounds = (
         select(func.count(QARound.id)).where(QARound.assessment_id == Assessment.id)
         .correlate(Assessment).scalar_subquery()
     )
     stmt = (
-        visible(actor, via)
-        .where(Assessment.patient_id == patient_id if rules.is_id(patient_id) else false())
-        .with_only_columns(Assessment.id, Assessment.type, Assessment.date, Assessment.score, rounds.label("rounds"))
+        select(Assessment.id, Assessment.type, Assessment.date, Assessment.score, rounds.label("rounds"))
+        .where(Assessment.patient_id == bindparam("patient_id"))
         .order_by(Assessment.date.desc(), Assessment.id.desc())
     )
-    return list(db.session.execute(stmt))
+    return stmt if everything else stmt.where(Assessment.clinician_id == bindparam("actor_id"))
+
+
+# The patient page asks for it on each view: the statements are built once per scope.
+_HISTORY = {everything: _history(everything) for everything in (False, True)}
+
+
+def history(*, actor: User, via: str, patient_id: int) -> list:
+    """Every assessment of one visible patient, newest first, as rows of
+    (id, type, date, score, rounds = how many Q&A rounds), in one query."""
+    if not rules.is_id(patient_id):
+        return []
+    everything = scope.sees_everything(actor, via)
+    values = {"patient_id": patient_id} if everything else {"patient_id": patient_id, "actor_id": actor.id}
+    return list(db.session.execute(_HISTORY[everything], values))
 
 
 def last_of_type(*, actor: User, via: str, kind: str) -> Assessment | None:

@@ -24,18 +24,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import cast
 
-from sqlalchemy import CursorResult, Table, delete, insert, select
+from sqlalchemy import CursorResult, FromClause, Insert, Table, bindparam, delete, insert, select
 
 from healthpal.domain import channels, clock
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
-from healthpal.models import AuditEvent, Patient, User
+from healthpal.models import AuditEvent, Model, Patient, User
 
 CREATE, UPDATE, DELETE, READ, PURGE, EXPORT = "create", "update", "delete", "read", "purge", "export"
 ACTIONS = (CREATE, UPDATE, DELETE, READ, PURGE, EXPORT)
 ENTITY_TYPES = ("user", "patient", "assessment", "audit")
 SECRET_FIELDS = frozenset({"password", "password_hash"})
-_INSERT = insert(cast(Table, AuditEvent.__table__))
+_TABLE = cast(Table, AuditEvent.__table__)
+_INSERT = insert(_TABLE)
 
 
 def _plain(value):
@@ -72,17 +73,48 @@ def _actor_name(actor, via: str) -> str:
         return "os:unknown"
 
 
+def _values(*, actor, via: str, action: str, entity_type: str, entity_id: int | None,
+            patient_id: int | None, changes: dict | None) -> dict:
+    if via not in channels.ALL:
+        raise ValueError(f"unknown channel {via!r}")
+    return {"at": clock.now(), "actor_id": getattr(actor, "id", None), "actor_username": _actor_name(actor, via),
+            "action": action, "entity_type": entity_type, "entity_id": entity_id, "patient_id": patient_id,
+            "channel": via, "changes": changes or None}
+
+
 def _event(*, actor, via: str, action: str, entity_type: str, entity_id: int | None,
            patient_id: int | None, changes: dict | None) -> None:
     """INSERT the event at once, in the current transaction: one statement, without the ORM's
     bookkeeping of an object nobody reads back (`audit_guard` sees the INSERT as the event)."""
-    if via not in channels.ALL:
-        raise ValueError(f"unknown channel {via!r}")
-    db.session.execute(_INSERT, {
-        "at": clock.now(), "actor_id": getattr(actor, "id", None), "actor_username": _actor_name(actor, via),
-        "action": action, "entity_type": entity_type, "entity_id": entity_id, "patient_id": patient_id,
-        "channel": via, "changes": changes or None,
-    })
+    db.session.execute(_INSERT, _values(actor=actor, via=via, action=action, entity_type=entity_type,
+                                        entity_id=entity_id, patient_id=patient_id, changes=changes))
+
+
+_BOUND = ("at", "actor_id", "actor_username", "action", "entity_type", "patient_id", "channel", "changes")
+
+
+def insert_for(written: FromClause) -> Insert:
+    """INSERT of one event for each row of `written` (a statement's RETURNING, as a CTE: its `id` is the
+    entity's), its other values bound by `bound` (`audit_` names): how a write of several statements
+    made into one records its event in that same statement (`audit_guard` sees it as the event)."""
+    columns = [_TABLE.c[name] for name in _BOUND]
+    return insert(_TABLE).from_select(
+        [*columns, _TABLE.c.entity_id],
+        select(*[bindparam(f"audit_{column.name}", type_=column.type) for column in columns], written.c.id),
+    )
+
+
+def bound(*, actor, via: str, action: str, model: type[Model], patient_id: int | None, changes: dict | None) -> dict:
+    """The values of `insert_for`'s event about a record of `model`, by their bound names."""
+    values = _values(actor=actor, via=via, action=action, entity_type=model.__tablename__.rstrip("s"),
+                     entity_id=None, patient_id=patient_id, changes=changes)
+    return {f"audit_{name}": values[name] for name in _BOUND}
+
+
+def add(event: dict, *, entity_id: int) -> None:
+    """Add the event `bound` gave the values of, about `entity_id`, to the current transaction, as
+    a statement of its own (where `insert_for` cannot join the write's)."""
+    db.session.execute(_INSERT, {**{name: event[f"audit_{name}"] for name in _BOUND}, "entity_id": entity_id})
 
 
 def _entity_type(entity) -> str:
@@ -128,15 +160,19 @@ class Change:
     at: datetime
 
 
+# Each record's page asks who last changed it: the statement is built once.
+_LAST_CHANGE = (
+    select(AuditEvent.at, AuditEvent.actor_username, User)
+    .outerjoin(User, User.id == AuditEvent.actor_id)
+    .where(AuditEvent.entity_type == bindparam("entity_type"), AuditEvent.entity_id == bindparam("entity_id"),
+           AuditEvent.action.in_((CREATE, UPDATE)))
+    .order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
+)
+
+
 def last_change(entity) -> Change | None:
     """The latest create or update recorded for `entity`, in one query."""
-    row = db.session.execute(
-        select(AuditEvent.at, AuditEvent.actor_username, User)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.entity_type == _entity_type(entity), AuditEvent.entity_id == entity.id,
-               AuditEvent.action.in_((CREATE, UPDATE)))
-        .order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
-    ).first()
+    row = db.session.execute(_LAST_CHANGE, {"entity_type": _entity_type(entity), "entity_id": entity.id}).first()
     if row is None:
         return None
     moment = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)

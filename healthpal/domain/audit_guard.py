@@ -3,10 +3,12 @@ Q&A round without also adding an audit event.
 
 `install(engine, mode)` watches every session bound to `engine`. Each flush notes whether it wrote
 a guarded record and whether it added an audit event, and an INSERT into the audit table run
-through the session (as `audit.record` adds its event) counts as one; at commit, a transaction that
-wrote guarded records without any event is refused (`mode="raise"`, on in the tests, so a new write path that
-forgets `audit.record` fails them) or logged (`"log"`, the default elsewhere, so production keeps
-serving while saying loudly what went unaudited). `"off"` watches nothing.
+through the session (as `audit.record` adds its event) counts as one; a statement run through the
+session that carries `WRITES` (the domain's writes made without the ORM) counts as a write. At
+commit, a transaction that wrote guarded records without any event is refused (`mode="raise"`, on
+in the tests, so a new write path that forgets `audit.record` fails them) or logged (`"log"`, the
+default elsewhere, so production keeps serving while saying loudly what went unaudited). `"off"`
+watches nothing.
 """
 import logging
 import weakref
@@ -18,6 +20,10 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from healthpal.models import Assessment, AuditEvent, Patient, QARound, User
 
 GUARDED = (User, Patient, Assessment, QARound)
+_WRITES_OPTION = "audit_guard_writes"
+# The execution options of a statement that writes guarded records without the ORM (the domain's
+# prebuilt INSERTs, UPDATEs and DELETEs), so that the guard counts it as a write.
+WRITES = {_WRITES_OPTION: True}
 MODES = ("raise", "log", "off")
 _WROTE, _AUDITED = "audit_guard.wrote", "audit_guard.audited"
 
@@ -63,10 +69,13 @@ def _note_flush(session: Session, _context, _instances) -> None:
 
 
 def _note_statement(state: ORMExecuteState) -> None:
-    """An audit event INSERTed by a statement run through the session, outside a flush."""
+    """A statement run through the session, outside a flush: an INSERT of an audit event, or a write
+    of guarded records the domain makes without the ORM (a statement carrying `WRITES`)."""
     table = getattr(state.statement, "table", None)
     if state.is_insert and getattr(table, "name", None) == AuditEvent.__tablename__:
         state.session.info[_AUDITED] = True
+    elif state.execution_options.get(_WRITES_OPTION) and _mode(state.session) != "off":
+        state.session.info.setdefault(_WROTE, []).append(f"{getattr(table, 'name', None)} (statement)")
 
 
 def _check_commit(session: Session) -> None:

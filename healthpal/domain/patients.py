@@ -1,8 +1,9 @@
 """Patients: who may see them, the rules they obey, and every change to them."""
 import unicodedata
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, Table, Update, bindparam, false, func, or_, select, union_all
 from sqlalchemy import update as update_rows
 from sqlalchemy.orm import selectinload
 
@@ -256,6 +257,26 @@ _REFRESH_LAST_ASSESSMENT = (
             updated_at=Patient.updated_at)
     .execution_options(synchronize_session=False)
 )
+
+
+def refresh_last_assessment_from(written: FromClause) -> Update:
+    """The UPDATE of `refresh_last_assessment` for the patients `:touched` (a list of ids), to run in
+    the statement that writes one assessment, `written` (its RETURNING as a CTE: id, patient_id, date,
+    score), whose changes the UPDATE would not see: the assessment as `written` gives it stands in for
+    its stored row (`lock_last_assessment` first, each patient in an earlier statement)."""
+    patients, assessments = cast(Table, Patient.__table__), cast(Table, Assessment.__table__)
+    stored = (select(assessments.c.id, assessments.c.date, assessments.c.score)
+              .where(assessments.c.patient_id == patients.c.id, assessments.c.id.not_in(select(written.c.id))))
+    new = select(written.c.id, written.c.date, written.c.score).where(written.c.patient_id == patients.c.id)
+    candidates = union_all(stored.correlate(patients), new.correlate(patients)).subquery("candidates")
+
+    def latest(column):
+        return (select(column).order_by(candidates.c.date.desc(), candidates.c.id.desc()).limit(1)
+                .correlate(patients).scalar_subquery())
+
+    return (update_rows(patients).where(patients.c.id.in_(bindparam("touched", expanding=True)))
+            .values(last_assessed_on=latest(candidates.c.date), last_score=latest(candidates.c.score),
+                    updated_at=patients.c.updated_at))
 
 
 def refresh_last_assessment(patient_id: int) -> None:

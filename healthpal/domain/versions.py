@@ -36,7 +36,12 @@ def check(record: Record, expected: Expected, *, snapshot: Callable[[Record], di
 
 
 def bump(record: Versioned) -> None:
-    record.version += 1
+    record.version = bumped(record)
+
+
+def bumped(record: Versioned) -> int:
+    """The version a change of `record` commits (for a write that stores it without the ORM)."""
+    return record.version + 1
 
 
 def parse(value) -> Expected:

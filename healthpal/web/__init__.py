@@ -19,7 +19,7 @@ def me():
     return current_user._get_current_object()
 
 
-from healthpal.web import account, assessments, auth, compare, exports, patients, printing  # noqa: E402,F401  (register the views)
+from healthpal.web import account, assessments, auth, compare, exports, links, patients, printing  # noqa: E402,F401  (register the views)
 
 
 @bp.before_request
@@ -64,4 +64,5 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(hints=rules.HINTS, genders=rules.GENDERS, score_range=rules.SCORE_RANGE)
+    app.jinja_env.globals.update(hints=rules.HINTS, genders=rules.GENDERS, score_range=rules.SCORE_RANGE,
+                                 url_for_each=links.url_for_each)

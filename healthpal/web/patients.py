@@ -2,7 +2,7 @@
 from flask import flash, redirect, render_template, url_for
 from htmx_flask import request
 
-from healthpal.domain import assessments, audit, channels, comparison, paging, patients, rules
+from healthpal.domain import assessments, channels, comparison, overview, paging, patients, rules
 from healthpal.domain.exceptions import Invalid, Stale
 from healthpal.web import bp, charts, conflicts, forms, me, security
 
@@ -78,15 +78,14 @@ def patient_new():
 @bp.get("/patients/<int:patient_id>")
 def patient_detail(patient_id: int):
     """A patient's details, assessment history (filterable by type) and score trends."""
-    patient = patients.read(actor=me(), via=VIA, patient_id=patient_id)
-    history = assessments.history(actor=me(), via=VIA, patient_id=patient.id)
+    patient, history, last_change = overview.patient(actor=me(), via=VIA, patient_id=patient_id)
     types = sorted({row.type for row in history})
     kind = request.args.get("type", "")
     shown = [row for row in history if row.type == kind] if kind in types else history
     context = {"patient": patient, "age": patients.age(patient), "history": shown,
                "types": types, "kind": kind if kind in types else "", "charts": charts.trends(shown),
                "choices": comparison.comparable(history), "chosen": {}, "errors": {},
-               "last_change": audit.last_change(patient)}
+               "last_change": last_change}
     template = "patients/_history.html" if wants_fragment() else "patients/detail.html"
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 

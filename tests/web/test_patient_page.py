@@ -67,6 +67,9 @@ def test_one_chart_per_type_with_a_point_and_tooltip_per_assessment(alice, clini
     assert mood.css_first("polyline") is not None
     assert texts(phq, "circle title") == ["2024-02-10: score 12"]
     assert phq.css_first("polyline") is None  # one point: nothing to join
+    for chart in (mood, phq):                 # each has its own grid, axes and axis titles
+        assert texts(chart, "g.grid-lines text.tick") == ["0", "25", "50", "75", "100"]
+        assert len(chart.css("svg > line.axis")) == 2 and texts(chart, "text.axis-title") == ["Date", "Score"]
 
 
 def test_chart_points_rise_with_the_score_and_move_right_with_the_date(alice, clinician):
