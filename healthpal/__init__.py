@@ -59,7 +59,7 @@ def trust_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from healthpal import database
-    from healthpal.extensions import csrf, db, htmx, jwt, limiter, login_manager, migrate
+    from healthpal.extensions import csrf, db, htmx, jwt, login_manager, migrate
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
                                                **database.engine_options(app.config)}
@@ -70,7 +70,6 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     jwt.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
 
 
 def keep_sessions_on_the_server(app: Flask) -> None:

@@ -1,7 +1,5 @@
 """Flask extensions, created unbound; the app factory binds them."""
 from flask_jwt_extended import JWTManager
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,4 +27,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 jwt = JWTManager()
 htmx = Htmx()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="moving-window")

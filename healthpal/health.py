@@ -4,10 +4,9 @@ from flask import Blueprint, Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from healthpal import database
-from healthpal.extensions import db, limiter
+from healthpal.extensions import db
 
 bp = Blueprint("health", __name__)
-limiter.exempt(bp)
 
 
 @bp.get("/healthz")

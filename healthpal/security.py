@@ -87,16 +87,19 @@ def content_security_policy(policy: dict, extra: dict) -> str:
     return "; ".join(" ".join((name, *sources, *extra.get(name, ()))) for name, sources in policy.items())
 
 
+# Each surface's header as most responses send it (no extra sources), written once.
+_WRITTEN = {id(policy): content_security_policy(policy, {}) for policy in (PORTAL, ADMIN, DOCS, API)}
+
+
 def is_static_file() -> bool:
     endpoint = request.endpoint or ""
     return endpoint == "static" or endpoint.endswith(".static")
 
 
 def add_headers(response: Response) -> Response:
+    policy, extra = policy_for(request.path), g.get("extra_sources")
     response.headers.setdefault(
-        "Content-Security-Policy",
-        content_security_policy(policy_for(request.path), g.get("extra_sources", {})),
-    )
+        "Content-Security-Policy", content_security_policy(policy, extra) if extra else _WRITTEN[id(policy)])
     for name, value in EVERY_RESPONSE.items():
         response.headers.setdefault(name, value)
     if not is_static_file():

@@ -14,10 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from healthpal import create_app
+from healthpal import create_app, sign_in_throttle
 from healthpal.config import database_url
 from healthpal.domain import passwords
-from healthpal.extensions import db, limiter
+from healthpal.extensions import db
 from tests import factories
 from tests.toolkit import new_postgresql_database, sign_in
 
@@ -139,20 +139,16 @@ def empty_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated(app):
-    """Each test runs in an app context and leaves every table empty and the limiter reset."""
+    """Each test runs in an app context and leaves every table empty and the throttle's counters reset."""
     with app.app_context():
         yield
         empty_tables()
-        limiter.reset()
+        sign_in_throttle.counters(app).storage.reset()
 
 
 @pytest.fixture
 def another_app(test_config):
-    """`another_app(**config)`: an app of its own (same tests' database unless told otherwise).
-
-    The Limiter is one object per process whose storage comes from the app it was last bound to,
-    so the session app's storage is put back afterwards."""
-    saved = limiter._storage, limiter._limiter
+    """`another_app(**config)`: an app of its own (same tests' database unless told otherwise)."""
     made = []
 
     def build(**config):
@@ -161,7 +157,6 @@ def another_app(test_config):
         return app
 
     yield build
-    limiter._storage, limiter._limiter = saved
     for app in made:
         with app.app_context():
             db.session.remove()

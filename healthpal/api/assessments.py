@@ -1,8 +1,7 @@
 """Assessments: `/api/assessments/` and `/api/assessments/<id>/`, scoped through their patient."""
 from flask import request
-from flask_jwt_extended import get_current_user
 
-from healthpal.api import body, conditional, idempotent, pagination, route, serializers
+from healthpal.api import body, conditional, idempotent, pagination, route, serializers, tokens
 from healthpal.domain import assessments, channels
 
 
@@ -10,7 +9,7 @@ from healthpal.domain import assessments, channels
 def assessment_list():
     """Filters `type`, `date`, `date_gte`, `date_lte`, `patient`; `ordering`; `page`, `page_size`."""
     page = assessments.search(
-        actor=get_current_user(), via=channels.API, filters=assessments.parse_filters(request.args),
+        actor=tokens.current_user(), via=channels.API, filters=assessments.parse_filters(request.args),
         ordering=request.args.get("ordering"), **body.page_params(),
     )
     return pagination.envelope(page, serializers.assessment)
@@ -19,20 +18,20 @@ def assessment_list():
 @route("/assessments/", methods=["POST"])
 def assessment_create():
     return idempotent.create(
-        lambda data: assessments.create(actor=get_current_user(), via=channels.API, data=data),
+        lambda data: assessments.create(actor=tokens.current_user(), via=channels.API, data=data),
         serializers.assessment,
     )
 
 
 @route("/assessments/<id:assessment_id>/", methods=["GET"])
 def assessment_detail(assessment_id: int):
-    assessment = assessments.read(actor=get_current_user(), via=channels.API, assessment_id=assessment_id)
+    assessment = assessments.read(actor=tokens.current_user(), via=channels.API, assessment_id=assessment_id)
     return conditional.get_response(serializers.assessment(assessment), assessment)
 
 
 @route("/assessments/<id:assessment_id>/", methods=["PUT", "PATCH"])
 def assessment_update(assessment_id: int):
-    assessment = assessments.update(actor=get_current_user(), via=channels.API, assessment_id=assessment_id,
+    assessment = assessments.update(actor=tokens.current_user(), via=channels.API, assessment_id=assessment_id,
                                     data=body.json_object(), partial=request.method == "PATCH",
                                     expected=conditional.expected())
     return conditional.tagged(serializers.assessment(assessment), assessment)
@@ -40,6 +39,6 @@ def assessment_update(assessment_id: int):
 
 @route("/assessments/<id:assessment_id>/", methods=["DELETE"])
 def assessment_delete(assessment_id: int):
-    assessments.delete(actor=get_current_user(), via=channels.API, assessment_id=assessment_id,
+    assessments.delete(actor=tokens.current_user(), via=channels.API, assessment_id=assessment_id,
                        expected=conditional.expected())
     return "", 204

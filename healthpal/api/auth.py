@@ -35,10 +35,10 @@ def login():
 def token_refresh():
     encoded = _token(body.json_object(), "refresh")
     try:
-        claims, record = tokens.decode_honoured(encoded, kind=tokens.REFRESH)
+        claims, user, record_id = tokens.decode_honoured(encoded, kind=tokens.REFRESH)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
-    access = tokens.refreshed(claims, record)
+    access = tokens.refreshed(claims, user, record_id)
     return {"access": access, "access_expiration": serializers.timestamp(tokens.expiration(access))}
 
 
@@ -60,11 +60,11 @@ def logout():
     if encoded is None:
         return errors.error_response(401, NO_REFRESH)
     try:
-        _, record = tokens.decode_honoured(encoded, kind=tokens.REFRESH)
+        _, _, record_id = tokens.decode_honoured(encoded, kind=tokens.REFRESH)
     except tokens.TokenNotValid:
         return errors.token_not_valid()
     presented = tokens.presented_session()
-    sessions.end(record.id, *([presented.id] if presented else []))
+    sessions.end(record_id, *([presented] if presented is not None else []))
     return {"detail": LOGGED_OUT}
 
 

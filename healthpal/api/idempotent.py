@@ -3,9 +3,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import request
-from flask_jwt_extended import get_current_user
 
-from healthpal.api import body, conditional
+from healthpal.api import body, conditional, tokens
 from healthpal.domain import idempotency
 
 Record = TypeVar("Record")
@@ -23,7 +22,7 @@ def create(make: Callable[[dict], Record], serialize: Callable[[Record], dict]):
         return idempotency.Answer(201, conditional.json_text(serialize(record)), conditional.etag(record))
 
     fingerprint = idempotency.fingerprint(f"{request.method} {request.endpoint}", data)
-    answer, replayed = idempotency.once(actor=get_current_user(), key=key, fingerprint=fingerprint,
+    answer, replayed = idempotency.once(actor=tokens.current_user(), key=key, fingerprint=fingerprint,
                                         create=lambda: make(data), render=render)
     response = conditional.answer(answer.body, status=answer.status, tag=answer.etag)
     if replayed:

@@ -1,8 +1,7 @@
 """Patients: `/api/patients/` and `/api/patients/<id>/`, scoped to the signed-in clinician."""
 from flask import request
-from flask_jwt_extended import get_current_user
 
-from healthpal.api import body, conditional, idempotent, pagination, route, serializers
+from healthpal.api import body, conditional, idempotent, pagination, route, serializers, tokens
 from healthpal.domain import channels, patients
 
 
@@ -10,7 +9,7 @@ from healthpal.domain import channels, patients
 def patient_list():
     """Filters `search` (name or phone) and `gender`; `ordering`; `page`, `page_size`."""
     page = patients.search(
-        actor=get_current_user(), via=channels.API, text=request.args.get("search"),
+        actor=tokens.current_user(), via=channels.API, text=request.args.get("search"),
         gender=request.args.get("gender"), ordering=request.args.get("ordering"), **body.page_params(),
     )
     return pagination.envelope(page, serializers.patient)
@@ -18,19 +17,19 @@ def patient_list():
 
 @route("/patients/", methods=["POST"])
 def patient_create():
-    return idempotent.create(lambda data: patients.create(actor=get_current_user(), via=channels.API, data=data),
+    return idempotent.create(lambda data: patients.create(actor=tokens.current_user(), via=channels.API, data=data),
                              serializers.patient)
 
 
 @route("/patients/<id:patient_id>/", methods=["GET"])
 def patient_detail(patient_id: int):
-    patient = patients.read(actor=get_current_user(), via=channels.API, patient_id=patient_id)
+    patient = patients.read(actor=tokens.current_user(), via=channels.API, patient_id=patient_id)
     return conditional.get_response(serializers.patient(patient), patient)
 
 
 @route("/patients/<id:patient_id>/", methods=["PUT", "PATCH"])
 def patient_update(patient_id: int):
-    patient = patients.update(actor=get_current_user(), via=channels.API, patient_id=patient_id,
+    patient = patients.update(actor=tokens.current_user(), via=channels.API, patient_id=patient_id,
                               data=body.json_object(), partial=request.method == "PATCH",
                               expected=conditional.expected())
     return conditional.tagged(serializers.patient(patient), patient)
@@ -38,6 +37,6 @@ def patient_update(patient_id: int):
 
 @route("/patients/<id:patient_id>/", methods=["DELETE"])
 def patient_delete(patient_id: int):
-    patients.delete(actor=get_current_user(), via=channels.API, patient_id=patient_id,
+    patients.delete(actor=tokens.current_user(), via=channels.API, patient_id=patient_id,
                     expected=conditional.expected())
     return "", 204

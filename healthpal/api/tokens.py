@@ -2,25 +2,41 @@
 
 Each sign-in of the mobile app is a session record (`domain.sessions`, kind `app`) whose secret the
 tokens carry as `sid`, beside the user's id and per-account key. A token is honoured while
-`sessions.honoured` says its session is: logout, ending the sign-in from the account page, a password
-change or reset, deactivation and deletion all end it, so every token of that sign-in stops working.
-"""
-from datetime import UTC, datetime
-from typing import cast
+`sessions.token_holder` says its session is: logout, ending the sign-in from the account page, a
+password change or reset, deactivation and deletion all end it, so every token of that sign-in stops
+working.
 
+flask-jwt-extended issues the tokens and answers the errors (its exceptions, through the loaders set
+in `register_loaders`); a token is checked here, decoded once per request (its `verify_jwt_in_request`
+decodes one three or four times).
+"""
+import re
+from datetime import UTC, datetime
+
+import jwt as pyjwt
 from flask import current_app, g, request
-from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, verify_jwt_in_request
-from flask_jwt_extended.exceptions import JWTExtendedException
+from flask_jwt_extended import create_access_token, create_refresh_token
+from flask_jwt_extended.exceptions import (
+    InvalidHeaderError,
+    JWTDecodeError,
+    JWTExtendedException,
+    NoAuthorizationError,
+    RevokedTokenError,
+    UserLookupError,
+    WrongTokenError,
+)
 from jwt.exceptions import PyJWTError
 
 from healthpal.api import errors
 from healthpal.domain import sessions
 from healthpal.extensions import jwt
-from healthpal.models import SessionRecord, User
+from healthpal.models import User
 
 ACCESS, REFRESH = "access", "refresh"
 SESSION, KEY = "sid", "user_key"
+HEADER, SCHEME = "Authorization", "Bearer"
 _HOLDERS = "api_token_holders"
+_ACCESS_HOLDER = "api_access_holder"
 
 
 class TokenNotValid(Exception):
@@ -45,12 +61,30 @@ def _create(create, user: User, kind: str, secret: str) -> str:
 
 def expiration(encoded: str) -> datetime:
     """When a token we just issued expires (UTC)."""
-    return datetime.fromtimestamp(decode_token(encoded)["exp"], UTC)
+    return datetime.fromtimestamp(_decode(encoded)["exp"], UTC)
+
+
+def _decode(encoded: str) -> dict:
+    """The claims of a token signed with our key, unexpired, with flask-jwt-extended's checks and
+    defaults (its identity claim present; `type` access unless it says otherwise); PyJWTError or
+    JWTDecodeError otherwise."""
+    config = current_app.config
+    audience = config["JWT_DECODE_AUDIENCE"]
+    claims = pyjwt.decode(encoded, config["JWT_SECRET_KEY"],
+                          algorithms=config["JWT_DECODE_ALGORITHMS"] or [config["JWT_ALGORITHM"]],
+                          audience=audience, issuer=config["JWT_DECODE_ISSUER"], leeway=config["JWT_DECODE_LEEWAY"],
+                          options={"verify_aud": audience is not None})
+    if config["JWT_IDENTITY_CLAIM"] not in claims:
+        raise JWTDecodeError(f"Missing claim: {config['JWT_IDENTITY_CLAIM']}")
+    claims.setdefault("type", ACCESS)
+    return claims
 
 
 def forget_holders() -> None:
-    """Start a request with an empty holder cache (the app context, and `g`, may outlive one request)."""
+    """Start a request with an empty holder cache and no checked token (the app context, and `g`,
+    may outlive one request)."""
     g.pop(_HOLDERS, None)
+    g.pop(_ACCESS_HOLDER, None)
 
 
 def _issued_by_us(claims: dict) -> bool:
@@ -60,9 +94,9 @@ def _issued_by_us(claims: dict) -> bool:
             and isinstance(claims.get(KEY), str) and isinstance(claims.get(SESSION), str))
 
 
-def _holder(claims: dict) -> tuple[User | None, SessionRecord | None]:
-    """The token's account and session record, as `sessions.token_holder` judges them, once per
-    token per request."""
+def _holder(claims: dict) -> tuple[User | None, int | None]:
+    """The token's account and the id of its session record, as `sessions.token_holder` judges
+    them, once per token per request."""
     if not _issued_by_us(claims):
         return None, None
     cache = g.setdefault(_HOLDERS, {})
@@ -72,72 +106,107 @@ def _holder(claims: dict) -> tuple[User | None, SessionRecord | None]:
     return cache[key]
 
 
-def _active_user(claims: dict) -> User | None:
-    return _holder(claims)[0]
-
-
 def _sign_in_ended(claims: dict) -> bool:
     """The token's sign-in has ended (logout, password change or reset, ended from the account page),
     or it does not have the claims of our tokens.
 
-    flask-jwt-extended calls this its "revoked" check. A token whose account is gone is not refused
-    here: the user lookup answers `user_not_found` for it.
+    A token whose account is gone is not refused here: the user lookup answers `user_not_found` for it.
     """
     if not _issued_by_us(claims):
         return True
-    user, record = _holder(claims)
-    return user is not None and record is None
+    user, record_id = _holder(claims)
+    return user is not None and record_id is None
 
 
-def decode_honoured(encoded: str, *, kind: str | None = None) -> tuple[dict, SessionRecord]:
-    """Decode a token sent in a body and judge it: its claims and session record while
-    `sessions.honoured` honours its sign-in, otherwise TokenNotValid.
+def decode_honoured(encoded: str, *, kind: str | None = None) -> tuple[dict, User, int]:
+    """Decode a token sent in a body and judge it: its claims, account and session record's id while
+    `sessions.token_holder` honours its sign-in, otherwise TokenNotValid.
 
     `kind` (ACCESS or REFRESH) is required when given; otherwise either kind is accepted.
     """
     try:
-        claims = decode_token(encoded)
-    except (PyJWTError, JWTExtendedException):
+        claims = _decode(encoded)
+    except (PyJWTError, JWTDecodeError):
         raise TokenNotValid() from None
-    if kind is not None and claims.get("type") != kind:
+    if kind is not None and claims["type"] != kind:
         raise TokenNotValid()
-    _, record = _holder(claims)
-    if record is None:
+    user, record_id = _holder(claims)
+    if user is None or record_id is None:
         raise TokenNotValid()
-    return claims, record
+    return claims, user, record_id
 
 
-def refreshed(claims: dict, record: SessionRecord) -> str:
+def refreshed(claims: dict, user: User, record_id: int) -> str:
     """A new access token for the sign-in of this refresh token, which is noted as used now."""
-    sessions.touch(record)
-    return access_for(cast(User, record.user), claims[SESSION])  # an app sign-in always has its user
+    sessions.touch(record_id)
+    return access_for(user, claims[SESSION])
+
+
+def _bearer() -> str:
+    """The token of the Authorization header, read as flask-jwt-extended reads it: NoAuthorizationError
+    without one (or without one Bearer value), InvalidHeaderError when that value is malformed."""
+    found = request.headers.get(HEADER, "").strip().strip(",")
+    if not found:
+        raise NoAuthorizationError(f"Missing {HEADER} Header")
+    values = [value for value in re.split(r",\s*", found) if value and value.split()[0] == SCHEME]
+    if len(values) != 1:
+        raise NoAuthorizationError(f"Missing '{SCHEME}' type in '{HEADER}' header. Expected '{HEADER}: {SCHEME} <JWT>'")
+    parts = values[0].split()
+    if len(parts) != 2:
+        raise InvalidHeaderError(f"Bad {HEADER} header. Expected '{HEADER}: {SCHEME} <JWT>'")
+    return parts[1]
+
+
+def _presented_access() -> tuple[User, int]:
+    """The account and sign-in of the access token in the Authorization header, in the order
+    flask-jwt-extended checks one: decoded (signature, expiry, claims), not a refresh token, its
+    sign-in honoured, its account live; its exceptions otherwise (its error handlers answer them
+    with the loaders set in `register_loaders`)."""
+    encoded = _bearer()
+    try:
+        claims = _decode(encoded)
+    except PyJWTError as error:
+        raise JWTDecodeError(str(error)) from None
+    if claims["type"] == REFRESH:
+        raise WrongTokenError("Only non-refresh tokens are allowed")
+    header: dict = {}
+    if _sign_in_ended(claims):
+        raise RevokedTokenError(header, claims)
+    user, record_id = _holder(claims)
+    if user is None or record_id is None:
+        raise UserLookupError(f"no active account {claims['sub']}", header, claims)
+    return user, record_id
 
 
 def require_access() -> None:
-    """A valid access token in the Authorization header, whatever the method (401 otherwise).
+    """A valid access token in the Authorization header, whatever the method (401 otherwise); its
+    account is the request's `current_user`."""
+    user, _ = _presented_access()
+    setattr(g, _ACCESS_HOLDER, (user, user.id))   # the id kept apart: the log reads it after any rollback
 
-    flask-jwt-extended waves every OPTIONS request through unchecked; ours are checked like the rest.
-    """
-    method, request.method = request.method, "GET"
+
+def current_user() -> User:
+    """The account of this request's access token (after `require_access`)."""
+    return g.get(_ACCESS_HOLDER)[0]
+
+
+def current_user_id() -> int | None:
+    """The account id of this request's access token once it has been checked, else None."""
+    holder = g.get(_ACCESS_HOLDER)
+    return holder[1] if holder is not None else None
+
+
+def presented_session() -> int | None:
+    """The sign-in (its record's id) of a valid access token in the Authorization header, or None
+    (none, or not valid)."""
     try:
-        verify_jwt_in_request()
-    finally:
-        request.method = method
-
-
-def presented_session() -> SessionRecord | None:
-    """The sign-in of a valid access token in the Authorization header, or None (none, or not valid)."""
-    try:
-        found = verify_jwt_in_request(optional=True)
+        return _presented_access()[1]
     except (PyJWTError, JWTExtendedException):
         return None
-    return _holder(found[1])[1] if found else None
 
 
 def register_loaders() -> None:
-    """Point flask-jwt-extended at our holder check and our 401 bodies."""
-    jwt.token_in_blocklist_loader(lambda _header, claims: _sign_in_ended(claims))
-    jwt.user_lookup_loader(lambda _header, claims: _active_user(claims))
+    """Point flask-jwt-extended's errors at our 401 bodies."""
     jwt.user_lookup_error_loader(errors.user_not_found)
     jwt.unauthorized_loader(errors.not_authenticated)
     for loader in (jwt.invalid_token_loader, jwt.expired_token_loader, jwt.revoked_token_loader,

@@ -11,9 +11,11 @@ for a token, is the very account the token names (`User.key`).
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, delete, false, or_, select, true, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Table, bindparam, delete, false, or_, select, true, update
+from sqlalchemy.orm import contains_eager, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from healthpal.domain import audit, clock, rules
 from healthpal.domain.exceptions import NotFound
@@ -39,11 +41,26 @@ def _live(*, now: datetime, idle: timedelta | None):
     return condition
 
 
-# The lookup of a presented session, built once (each request runs it; the values are parameters).
+def _presentable(secret) -> bool:
+    return isinstance(secret, str) and bool(secret) and "\x00" not in secret
+
+
+_SESSIONS, _USERS = cast(Table, SessionRecord.__table__), cast(Table, User.__table__)
+# The conditions of a presented session still within its lifetime (the values are parameters), on
+# the table's columns: the app's lookup below stays a Core statement, without the ORM's plumbing.
+_NAMED_AND_LIVE = (_SESSIONS.c.digest == bindparam("digest"), _SESSIONS.c.kind == bindparam("kind"),
+                   _SESSIONS.c.expires_at > bindparam("now"))
+# The lookup of a presented session, built once (each request runs it).
 _PRESENTED = (select(SessionRecord).outerjoin(SessionRecord.user).options(contains_eager(SessionRecord.user))
-              .where(SessionRecord.digest == bindparam("digest"), SessionRecord.kind == bindparam("kind"),
-                     SessionRecord.expires_at > bindparam("now")))
+              .where(*_NAMED_AND_LIVE))
 _PRESENTED_NOT_IDLE = _PRESENTED.where(SessionRecord.last_used_at > bindparam("idle_since"))
+# A mobile sign-in still honoured (`honoured`'s judgement, its account's checks in the WHERE), with
+# its account's columns: one row, read without the ORM's loading (every API request runs it).
+_APP_SIGN_IN = (select(_SESSIONS.c.id, *_USERS.columns)
+                .join_from(_SESSIONS, _USERS, _USERS.c.id == _SESSIONS.c.user_id)
+                .where(*_NAMED_AND_LIVE, _USERS.c.id == bindparam("user_id"), _USERS.c.key == bindparam("user_key"),
+                       _USERS.c.is_active))
+_USER_FIELDS = tuple(column.key for column in _USERS.columns)
 
 
 def honoured(*, kind: str, secret, idle: timedelta | None = None, user_id: int | None = None,
@@ -53,7 +70,7 @@ def honoured(*, kind: str, secret, idle: timedelta | None = None, user_id: int |
     `idle`: the idle timeout (portal sessions). `user_id` and `user_key`: the account a token
     claims; the record must belong to that very account.
     """
-    if not isinstance(secret, str) or not secret or "\x00" in secret:
+    if not _presentable(secret):
         return None
     now = clock.now()
     values = {"digest": _digest(secret), "kind": kind, "now": now}
@@ -76,16 +93,33 @@ def _is_account(user: User | None, *, user_id: int, user_key) -> bool:
     return user is not None and user.is_active and user.id == user_id and user.key == user_key
 
 
-def token_holder(*, secret, user_id: int, user_key) -> tuple[User | None, SessionRecord | None]:
-    """The account and sign-in of a mobile-app token. While `honoured` honours the sign-in: its user
-    and record. Otherwise no record, and the account the token names while it is still that active
-    account (None once deleted or deactivated), so that an ended sign-in of a live account can be
-    told from an account that is gone. One query; a second only for a token no longer honoured."""
-    record = honoured(kind=APP, secret=secret, user_id=user_id, user_key=user_key)
-    if record is not None:
-        return record.user, record
-    user = db.session.get(User, user_id) if rules.is_id(user_id) else None
+def token_holder(*, secret, user_id: int, user_key) -> tuple[User | None, int | None]:
+    """The account and sign-in of a mobile-app token. While `honoured` would honour the sign-in: its
+    user and the id of its record. Otherwise no record, and the account the token names while it is
+    still that active account (None once deleted or deactivated), so that an ended sign-in of a live
+    account can be told from an account that is gone. One query; a second only for a token no longer
+    honoured."""
+    if not rules.is_id(user_id):
+        return None, None
+    if _presentable(secret):
+        row = db.session.execute(_APP_SIGN_IN, {"digest": _digest(secret), "kind": APP, "now": clock.now(),
+                                                "user_id": user_id, "user_key": user_key}).first()
+        if row is not None:
+            return _in_session(row), row[0]
+    user = db.session.get(User, user_id)
     return (user if _is_account(user, user_id=user_id, user_key=user_key) else None), None
+
+
+def _in_session(row) -> User:
+    """The User of a row of its columns, in the session as if the ORM had loaded it (the one the
+    session holds already, if it does)."""
+    held = db.session.identity_map.get(identity_key(User, row[1]))
+    if held is not None:
+        return held
+    user = User(**dict(zip(_USER_FIELDS, row[1:], strict=True)))
+    make_transient_to_detached(user)
+    db.session.add(user)
+    return user
 
 
 def start(*, kind: str, user_id: int | None, lifetime: timedelta, user_agent: str = "", address: str = "",
@@ -132,10 +166,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def touch(record: SessionRecord) -> None:
+def touch(record_id: int) -> None:
     """Note that a mobile sign-in was used now (its refresh token was)."""
     with atomic():
-        record.last_used_at = clock.now()
+        db.session.execute(update(SessionRecord).where(SessionRecord.id == record_id)
+                           .values(last_used_at=clock.now()).execution_options(synchronize_session=False))
 
 
 def end(*record_ids: int) -> None:

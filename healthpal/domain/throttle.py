@@ -3,7 +3,7 @@
 A `Throttle` is handed to the domain's sign-in functions by the edges, with its `Limits` (from the
 app's settings) and the app's `Counters`; this module reads no configuration itself.
 
-Counters live in Flask-Limiter's storage (`RATELIMIT_STORAGE_URI`: memory by default, Redis in a
+Counters live in a `limits` storage (`RATELIMIT_STORAGE_URI`: memory by default, Redis in a
 multi-process deployment), so the API and the portal share them. While that storage fails (Redis
 down), the counters are kept in this process's memory, with one warning in the log, and go back to
 the storage once it answers again: a sign-in never fails because of the throttle's storage.
@@ -16,11 +16,10 @@ from dataclasses import dataclass
 
 from blinker import Namespace
 from limits import RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import RateLimiter
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from healthpal.domain.exceptions import Throttled
-from healthpal.extensions import limiter
 
 # Sent (sender: the storage's error) each time the counters' storage fails and the throttle turns to
 # the process's own memory instead; the metrics count it (healthpal_throttle_fallbacks_total).
@@ -31,9 +30,11 @@ RETRY_STORAGE_SECONDS = 5   # while the storage is down, how often to see whethe
 
 
 class Counters:
-    """The storage's rate limiter, or this process's memory while the storage fails."""
+    """The storage's rate limiter (a moving window), or this process's memory while the storage fails."""
 
-    def __init__(self):
+    def __init__(self, storage: Storage | None = None):
+        self.storage = storage if storage is not None else MemoryStorage()
+        self.limiter = MovingWindowRateLimiter(self.storage)
         self.lock = threading.Lock()
         self.memory: RateLimiter | None = None      # set while the storage is down
         self.next_check = 0.0
@@ -44,8 +45,8 @@ class Counters:
             self.memory = memory = None
         if memory is None:
             try:
-                return operation(limiter.limiter)
-            except limiter.storage.base_exceptions as error:
+                return operation(self.limiter)
+            except self.storage.base_exceptions as error:
                 fell_back.send(error)
                 memory = self.fall_back(error)
         return operation(memory)
@@ -55,7 +56,7 @@ class Counters:
             if time.monotonic() < self.next_check:
                 return False
             self.next_check = time.monotonic() + RETRY_STORAGE_SECONDS
-        if not limiter.storage.check():
+        if not self.storage.check():
             return False
         log.warning("The sign-in throttle's storage answers again: failed sign-ins are counted there again.")
         return True
@@ -65,7 +66,7 @@ class Counters:
         with self.lock:
             if self.memory is not None:
                 return self.memory
-            memory = self.memory = type(limiter.limiter)(MemoryStorage())
+            memory = self.memory = MovingWindowRateLimiter(MemoryStorage())
             self.next_check = time.monotonic() + RETRY_STORAGE_SECONDS
         log.warning("The sign-in throttle's storage failed (%s: %s): failed sign-ins are counted in this "
                     "process's memory until it answers again.", type(error).__name__, error)

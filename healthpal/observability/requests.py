@@ -5,9 +5,9 @@ import logging
 import time
 
 from flask import Flask, Response, g, request
-from flask_jwt_extended import get_jwt
 from sqlalchemy import inspect
 
+from healthpal.api import tokens
 from healthpal.api.paths import is_api
 from healthpal.domain import channels
 from healthpal.observability import metrics
@@ -41,12 +41,11 @@ def channel() -> str:
 def user_id() -> int | None:
     """The API token's user once the token has been checked, else the portal's or the admin's
     signed-in user if this request loaded one — never a database query to write a log line."""
-    try:
-        claimed = get_jwt().get("sub")
-    except RuntimeError:                                   # this request checked no token
-        signed_in = inspect(g.get("_login_user"), raiseerr=False)   # Flask-Login's user, if loaded
-        return signed_in.identity[0] if signed_in is not None and signed_in.identity else None
-    return int(claimed) if isinstance(claimed, str) and claimed.isdigit() else None
+    checked = tokens.current_user_id()
+    if checked is not None:
+        return checked
+    signed_in = inspect(g.get("_login_user"), raiseerr=False)   # Flask-Login's user, if loaded
+    return signed_in.identity[0] if signed_in is not None and signed_in.identity else None
 
 
 def finish(response: Response) -> Response:

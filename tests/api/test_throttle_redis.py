@@ -31,8 +31,8 @@ class Keys:
 
 @pytest.fixture
 def redis_app(another_app):
-    """An app whose throttle counts in Redis, under keys of its own (the session app's storage comes
-    back afterwards)."""
+    """An app whose throttle counts in Redis, under keys of its own (the session app keeps its own
+    counters)."""
     if not listening(6379):
         pytest.skip("Redis is not reachable at 127.0.0.1:6379: start redis-server to run this test")
     keys = Keys()

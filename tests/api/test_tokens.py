@@ -113,6 +113,19 @@ def test_malformed_or_forged_tokens_are_401_token_not_valid(api, header):
     assert response.json == TOKEN_NOT_VALID
 
 
+@pytest.mark.parametrize("header", ["Basic YWxpY2U6eA==, Bearer {access}", "Bearer {access},", " Bearer  {access} "])
+def test_the_bearer_token_is_found_among_other_credentials_and_spaces(api, header):
+    response = api.client.get("/api/auth/user/", headers={"Authorization": header.format(access=api.access)})
+    assert response.status_code == 200
+    assert response.json["username"] == api.user.username
+
+
+def test_two_bearer_tokens_are_not_credentials(api):
+    response = api.client.get("/api/auth/user/", headers={"Authorization": f"Bearer {api.access}, Bearer {api.access}"})
+    assert response.status_code == 401
+    assert response.json == {"detail": "Authentication credentials were not provided."}
+
+
 @pytest.mark.parametrize("header", [None, "Basic YWxpY2U6eA==", "Token abc", ""])
 def test_missing_or_non_bearer_credentials_are_not_provided(api, header):
     headers = {} if header is None else {"Authorization": header}
