@@ -451,12 +451,17 @@ class SessionRecord(Model):
     user: Mapped[User | None] = relationship()
 
 
+CHANGES = "action IN ('create', 'update')"  # the events that say who last changed a record
+
+
 class AuditEvent(Model):
     """One append-only line of the audit trail: who did what to which record, when and where."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        Index("ix_audit_events_entity_changes", "entity_type", "entity_id", "id",
+              postgresql_where=text(CHANGES), sqlite_where=text(CHANGES)),
         CheckConstraint("channel IN ('api', 'portal', 'admin', 'cli')", name="channel_known"),
     )
 
