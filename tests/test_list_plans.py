@@ -54,6 +54,15 @@ def assessment_list(**filters):
     return run
 
 
+def rows_walked(sent, table: str) -> list[int]:
+    """Rows of `table` each scan in the plans of the statements `sent` read (sequential scans priced out)."""
+    with db.engine.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))
+        return [scan.walked for statement in sent
+                for scan in plans.scans(plans.explain(connection, statement, statement.parameters))
+                if scan.table == table]
+
+
 def patient_list(**options):
     return lambda actor, ids: patients.search(actor=actor, via=API, page_size=20, **options)
 
@@ -121,12 +130,7 @@ def test_the_unfiltered_list_tells_its_total_without_counting_assessments(clinic
     with sql_statements() as sent:
         page = assessment_list()(clinician, {})
     assert page.total == 1000 and len(page.items) == 20
-    with db.engine.connect() as connection:
-        connection.execute(text("SET enable_seqscan = off"))
-        walked = [scan.walked for statement in sent
-                  for scan in plans.scans(plans.explain(connection, statement, statement.parameters))
-                  if scan.table == "assessments"]
-    assert walked == [20]
+    assert rows_walked(sent, "assessments") == [20]
 
 
 def test_a_filtered_list_tells_its_total_from_the_month_counts_and_its_edge_month(clinic):
@@ -144,12 +148,7 @@ def test_a_filtered_list_tells_its_total_from_the_month_counts_and_its_edge_mont
     with sql_statements() as sent:
         page = assessment_list(type="Mood check", date_gte=since)(clinician, {})
     assert page.total == every > 20 + edge > 20 and len(page.items) == 20
-    with db.engine.connect() as connection:
-        connection.execute(text("SET enable_seqscan = off"))
-        walked = [scan.walked for statement in sent
-                  for scan in plans.scans(plans.explain(connection, statement, statement.parameters))
-                  if scan.table == "assessments"]
-    assert walked == [20, edge]
+    assert rows_walked(sent, "assessments") == [20, edge]
 
 
 def test_who_last_changed_a_record_is_one_index_entry_however_many_changes_the_clinic_has(clinic):
@@ -173,9 +172,4 @@ def test_who_last_changed_a_record_is_one_index_entry_however_many_changes_the_c
     with sql_statements() as sent:
         change = audit.last_change(patient)
     assert change is not None and change.actor_username == "someone"
-    with db.engine.connect() as connection:
-        connection.execute(text("SET enable_seqscan = off"))
-        walked = [scan.walked for statement in sent
-                  for scan in plans.scans(plans.explain(connection, statement, statement.parameters))
-                  if scan.table == "audit_events"]
-    assert walked == [1]
+    assert rows_walked(sent, "audit_events") == [1]

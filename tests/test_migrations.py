@@ -155,6 +155,12 @@ def test_0007_fills_in_each_patients_last_assessment(migrated_app):
             for r in rows] == [(1, "2026-05-01", 70, ""), (2, None, None, "")]
 
 
+TWO_CLINICIANS = ("INSERT INTO users (id, username, password_hash, email, first_name, last_name, is_active, "
+                  "is_superuser, key, created_at, updated_at) VALUES "
+                  "(1, 'alice', 'x', '', '', '', true, false, 'k1', '2026-01-01', '2026-01-01'), "
+                  "(2, 'bob', 'x', '', '', '', true, false, 'k2', '2026-01-01', '2026-01-01')")
+
+
 def test_0008_counts_each_clinicians_existing_assessments(migrated_app):
     """Assessments stored before the upgrade are counted per clinician (an unassigned patient's for
     nobody), and the triggers count those written after it."""
@@ -162,10 +168,7 @@ def test_0008_counts_each_clinicians_existing_assessments(migrated_app):
     db.session.remove()
     assert "assessment_counts" not in tables()
     with db.engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, username, password_hash, email, first_name, last_name, "
-                                "is_active, is_superuser, key, created_at, updated_at) VALUES "
-                                "(1, 'alice', 'x', '', '', '', true, false, 'k1', '2026-01-01', '2026-01-01'), "
-                                "(2, 'bob', 'x', '', '', '', true, false, 'k2', '2026-01-01', '2026-01-01')"))
+        connection.execute(text(TWO_CLINICIANS))
         connection.execute(text("INSERT INTO patients (id, clinician_id, full_name, gender, birthdate, phone, "
                                 "address, created_at, updated_at) VALUES "
                                 "(1, 1, 'Ann Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
@@ -198,10 +201,7 @@ def test_0009_counts_each_clinicians_existing_assessments_by_type_and_month(migr
     db.session.remove()
     assert "assessment_month_counts" not in tables()
     with db.engine.begin() as connection:
-        connection.execute(text("INSERT INTO users (id, username, password_hash, email, first_name, last_name, "
-                                "is_active, is_superuser, key, created_at, updated_at) VALUES "
-                                "(1, 'alice', 'x', '', '', '', true, false, 'k1', '2026-01-01', '2026-01-01'), "
-                                "(2, 'bob', 'x', '', '', '', true, false, 'k2', '2026-01-01', '2026-01-01')"))
+        connection.execute(text(TWO_CLINICIANS))
         connection.execute(text("INSERT INTO patients (id, clinician_id, full_name, gender, birthdate, phone, "
                                 "address, created_at, updated_at) VALUES "
                                 "(1, 1, 'Ann Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
