@@ -94,6 +94,10 @@ def _by_id(everything: bool) -> list:
 _GET = {everything: select(Assessment).where(*_by_id(everything))
         .options(joinedload(Assessment.rounds), joinedload(Assessment.patient))
         for everything in (False, True)}
+_READ = {everything: audit.audited_read(select(Assessment).where(*_by_id(everything)), Assessment,
+                                        patient_column="patient_id",
+                                        options=lambda found: (joinedload(found.rounds), joinedload(found.patient)))
+         for everything in (False, True)}
 # Locks in the order a patient's deletion takes them (the patient, then its assessments), so the two
 # never wait for each other: the assessment's patient, and the patient a write may move it to (one the
 # actor sees), in order of id, each with `patients.lock_last_assessment`'s lock (writers of one
@@ -115,15 +119,22 @@ _LOCK = {everything: select(Assessment).where(*_by_id(everything)).with_for_upda
 MOVED_MEANWHILE = "This assessment was moved to another patient at the same moment; nothing was saved. Try again."
 
 
+def _looked_up(actor: User, via: str, assessment_id) -> tuple[bool, dict]:
+    """Whether `actor` sees every assessment through `via`, and the values naming `assessment_id`
+    among those they see; NotFound for what is not an id."""
+    if not rules.is_id(assessment_id):
+        raise NotFound("Not found.")
+    everything = scope.sees_everything(actor, via)
+    return everything, ({"assessment_id": assessment_id} if everything
+                        else {"assessment_id": assessment_id, "actor_id": actor.id})
+
+
 def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False, moving_to=None) -> Assessment:
     """One visible assessment with its rounds and patient (one query), or NotFound. `for_update`
     locks its patient's row, and that of the visible patient `moving_to` names (a write's `patient`,
     as sent), and its own, until the transaction ends (a writer racing for them, rounds included,
     waits), and reads them and its rounds afresh, whatever this session held."""
-    if not rules.is_id(assessment_id):
-        raise NotFound("Not found.")
-    everything = scope.sees_everything(actor, via)
-    values = {"assessment_id": assessment_id} if everything else {"assessment_id": assessment_id, "actor_id": actor.id}
+    everything, values = _looked_up(actor, via, assessment_id)
     if not for_update:
         assessment = db.session.scalar(_GET[everything], values)
     else:
@@ -142,11 +153,20 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False, 
 
 def read(*, actor: User, via: str, assessment_id: int) -> Assessment:
     """The audited read: one visible assessment (as `get`), and an audit event recording that `actor`
-    read it through `via`. For showing an assessment to someone; `get` is for writes and checks."""
-    assessment = get(actor=actor, via=via, assessment_id=assessment_id)
+    read it through `via`, in one statement where the database allows it. For showing an assessment
+    to someone; `get` is for writes and checks."""
+    if not audit.read_in_one_statement():
+        assessment = get(actor=actor, via=via, assessment_id=assessment_id)
+        with atomic():
+            audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
+        return assessment
+    everything, values = _looked_up(actor, via, assessment_id)
+    event = audit.bound(actor=actor, via=via, action=audit.READ, model=Assessment, patient_id=None, changes=None)
     with atomic():
-        audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
-    return assessment
+        found = db.session.scalar(_READ[everything], {**values, **event})
+    if found is None:
+        raise NotFound("Not found.")
+    return found
 
 
 def parse_filters(params) -> dict:

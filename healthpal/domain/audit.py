@@ -20,11 +20,13 @@ Events are kept forever unless an admin purges them by date (`flask --app wsgi p
 --before YYYY-MM-DD`). The purge is itself recorded, and records of purges are never purged.
 """
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import cast
 
-from sqlalchemy import CursorResult, FromClause, Insert, Table, bindparam, delete, insert, select
+from sqlalchemy import CursorResult, FromClause, Insert, Select, Table, bindparam, delete, insert, select
+from sqlalchemy.orm import aliased
 
 from healthpal.domain import channels, clock
 from healthpal.domain.transactions import atomic
@@ -93,15 +95,35 @@ def _event(*, actor, via: str, action: str, entity_type: str, entity_id: int | N
 _BOUND = ("at", "actor_id", "actor_username", "action", "entity_type", "patient_id", "channel", "changes")
 
 
-def insert_for(written: FromClause) -> Insert:
-    """INSERT of one event for each row of `written` (a statement's RETURNING, as a CTE: its `id` is the
-    entity's), its other values bound by `bound` (`audit_` names): how a write of several statements
-    made into one records its event in that same statement (`audit_guard` sees it as the event)."""
-    columns = [_TABLE.c[name] for name in _BOUND]
+def insert_for(written: FromClause, *, patient_column: str | None = None) -> Insert:
+    """INSERT of one event for each row of `written` (a statement's RETURNING, or a SELECT, as a CTE:
+    its `id` is the entity's), its other values bound by `bound` (`audit_` names), the patient's id
+    too unless `written` has it in `patient_column`: how a write of several statements made into one
+    records its event in that same statement (`audit_guard` sees it as the event)."""
+    columns = [_TABLE.c[name] for name in _BOUND if not (patient_column and name == "patient_id")]
+    from_written = [written.c.id, *([written.c[patient_column]] if patient_column else [])]
     return insert(_TABLE).from_select(
-        [*columns, _TABLE.c.entity_id],
-        select(*[bindparam(f"audit_{column.name}", type_=column.type) for column in columns], written.c.id),
+        [*columns, _TABLE.c.entity_id, *([_TABLE.c.patient_id] if patient_column else [])],
+        select(*[bindparam(f"audit_{column.name}", type_=column.type) for column in columns], *from_written),
     )
+
+
+def read_in_one_statement() -> bool:
+    """Whether an audited read and its event go in one statement (`audited_read`): the database runs
+    an INSERT inside a WITH (PostgreSQL; not SQLite)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def audited_read(found: Select, model: type[Model], *, patient_column: str,
+                 options: Callable[[type], tuple] | None = None) -> Select:
+    """SELECT of the `model` records `found` selects (its columns, by id), which in the same statement
+    records a READ event for each found (PostgreSQL runs the INSERT whatever the SELECT reads of it).
+    Its values come from `bound`; the patient's id from the record's `patient_column`. `options`:
+    loader options for the records, given their alias."""
+    rows = found.cte("found")
+    event = insert_for(rows, patient_column=patient_column).cte("read_event")
+    record = aliased(model, rows)
+    return select(record).add_cte(event).options(*(options(record) if options else ()))
 
 
 def bound(*, actor, via: str, action: str, model: type[Model], patient_id: int | None, changes: dict | None) -> dict:

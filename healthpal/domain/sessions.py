@@ -102,8 +102,10 @@ def token_holder(*, secret, user_id: int, user_key) -> tuple[User | None, int | 
     if not rules.is_id(user_id):
         return None, None
     if _presentable(secret):
-        row = db.session.execute(_APP_SIGN_IN, {"digest": _digest(secret), "kind": APP, "now": clock.now(),
-                                                "user_id": user_id, "user_key": user_key}).first()
+        # on the session's connection, in its transaction, without the ORM's execution of a
+        # statement that loads no object (a third of this check's cost, on every API request)
+        row = db.session.connection().execute(_APP_SIGN_IN, {"digest": _digest(secret), "kind": APP, "now": clock.now(),
+                                                             "user_id": user_id, "user_key": user_key}).first()
         if row is not None:
             return _in_session(row), row[0]
     user = db.session.get(User, user_id)

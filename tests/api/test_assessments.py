@@ -103,6 +103,17 @@ def test_get_one_is_audited_as_a_read(api, patient):
     assert events(assessment.id)[-1] == ("read", api.user_id, "api", None)
 
 
+def test_the_read_event_names_the_patient_and_another_clinicians_read_records_none(api, other_api, patient):
+    factories.make_assessment(patient, type="Earlier")        # so that the assessment's id is not its patient's
+    assessment = factories.make_assessment(patient)
+    assert assessment.id != patient.id
+    assert other_api.get(f"/api/assessments/{assessment.id}/").status_code == 404
+    assert api.get(f"/api/assessments/{assessment.id}/").status_code == 200
+    reads = audit.events_for(entity_type="assessment", entity_id=assessment.id)
+    assert [(event.action, event.actor_id, event.patient_id) for event in reads if event.action == "read"] == [
+        ("read", api.user_id, patient.id)]
+
+
 def test_put_replaces_rounds_and_keeps_the_date_when_not_sent(api, patient):
     assessment = factories.make_assessment(patient, date="2024-03-03")
     data = assessment_data(patient.id, qna_rounds=[{"question": "New?", "answer": "Yes"}], score=10)

@@ -90,6 +90,15 @@ def test_get_one_is_audited_as_a_read(api):
     assert events(patient.id)[-1] == ("read", api.user_id, "api", None)
 
 
+def test_the_read_event_names_the_patient_and_another_clinicians_read_records_none(api, other_api):
+    patient = factories.make_patient(api.user)
+    assert other_api.get(f"/api/patients/{patient.id}/").status_code == 404
+    assert api.get(f"/api/patients/{patient.id}/").status_code == 200
+    reads = audit.events_for(entity_type="patient", entity_id=patient.id)
+    assert [(event.action, event.actor_id, event.patient_id) for event in reads if event.action == "read"] == [
+        ("read", api.user_id, patient.id)]
+
+
 def test_put_replaces_and_requires_all_fields(api):
     patient = factories.make_patient(api.user)
     name = patient.full_name
