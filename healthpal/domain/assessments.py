@@ -114,7 +114,7 @@ def _lock_patients(everything: bool) -> Select:
 
 _LOCK_PATIENTS = {everything: _lock_patients(everything) for everything in (False, True)}
 _LOCK = {everything: select(Assessment).where(*_by_id(everything)).with_for_update(of=Assessment)
-         .options(selectinload(Assessment.rounds)).execution_options(populate_existing=True)
+         .options(joinedload(Assessment.rounds)).execution_options(populate_existing=True)
          for everything in (False, True)}
 MOVED_MEANWHILE = "This assessment was moved to another patient at the same moment; nothing was saved. Try again."
 
