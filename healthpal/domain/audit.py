@@ -23,7 +23,7 @@ import getpass
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, FromClause, Insert, Select, Table, bindparam, delete, insert, select
 from sqlalchemy.orm import aliased
@@ -115,7 +115,7 @@ def read_in_one_statement() -> bool:
 
 
 def audited_read(found: Select, model: type[Model], *, patient_column: str,
-                 options: Callable[[type], tuple] | None = None) -> Select:
+                 options: Callable[[Any], tuple] | None = None) -> Select:
     """SELECT of the `model` records `found` selects (its columns, by id), which in the same statement
     records a READ event for each found (PostgreSQL runs the INSERT whatever the SELECT reads of it).
     Its values come from `bound`; the patient's id from the record's `patient_column`. `options`:
