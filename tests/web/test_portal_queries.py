@@ -95,8 +95,9 @@ def test_the_patient_page_reads_in_the_one_transaction_that_records_the_read(app
     before = len(audit_rows(action="read", entity_type="patient", entity_id=patient.id))
     with transactions() as seen:
         response, sent = get_with_sql(alice, f"/patients/{patient.id}")
-    # the session, the patient, the read's audit event, the history, the last change; nothing to roll back
-    assert len(sent) == 5 and seen == {"begin": 1, "commit": 1}
+    # the session, the patient with the read's audit event (apart on SQLite, which runs no INSERT in a
+    # WITH), the history, the last change; nothing to roll back
+    assert len(sent) == (4 if db.engine.dialect.name == "postgresql" else 5) and seen == {"begin": 1, "commit": 1}
     assert len(audit_rows(action="read", entity_type="patient", entity_id=patient.id)) == before + 1
     assert texts(parse(response), "table.history a") == ["PHQ-9", "Mood check"]
 
