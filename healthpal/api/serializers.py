@@ -1,5 +1,5 @@
 """Output shapes of the API (shared/API.md): model objects → JSON-ready dicts, keys in contract order."""
-from healthpal.domain import clock, patients
+from healthpal.domain import assessments, clock, patients
 from healthpal.models import Assessment, Patient, User
 
 timestamp = clock.utc_iso  # ISO 8601 in UTC with a `Z`
@@ -30,10 +30,12 @@ def patient(record: Patient) -> dict:
     }
 
 
-def assessment(record: Assessment) -> dict:
+def assessment(record: Assessment | assessments.Listed) -> dict:
+    """A model object, or a list's `Listed` (whose rounds are (question, answer) pairs already)."""
+    pairs = record.rounds if isinstance(record, assessments.Listed) else ((r.question, r.answer) for r in record.rounds)
     return {
         "id": record.id,
-        "qna_rounds": [{"question": r.question, "answer": r.answer} for r in record.rounds],
+        "qna_rounds": [{"question": question, "answer": answer} for question, answer in pairs],
         "type": record.type,
         "date": record.date.isoformat(),
         "score": record.score,
