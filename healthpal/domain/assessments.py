@@ -273,7 +273,8 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
     found = paginate(stmt, number=page, size=page_size, columns=LISTED_COLUMNS, counted=counted)
     rounds: dict[int, list] = {row[0]: [] for row in found.items}
     if rounds:
-        for assessment_id, question, answer in db.session.connection().execute(_PAGE_ROUNDS, {"ids": list(rounds)}):
+        read = db.session.connection().execute(_PAGE_ROUNDS, {"ids": list(rounds)}).all()  # one fetch, not 500
+        for assessment_id, question, answer in read:
             rounds[assessment_id].append((question, answer))
     return replace(found, items=[Listed(*row, rounds[row[0]]) for row in found.items])
 
