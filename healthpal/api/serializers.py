@@ -1,4 +1,6 @@
 """Output shapes of the API (shared/API.md): model objects → JSON-ready dicts, keys in contract order."""
+from datetime import date
+
 from healthpal.domain import assessments, clock, patients
 from healthpal.models import Assessment, Patient, User
 
@@ -15,7 +17,8 @@ def user(account: User) -> dict:
     }
 
 
-def patient(record: Patient) -> dict:
+def patient(record: Patient, today: date | None = None) -> dict:
+    """A model object or a list's `patients.Listed`; `today` dates the age (the clock's today unless given)."""
     return {
         "id": record.id,
         "full_name": record.full_name,
@@ -24,10 +27,16 @@ def patient(record: Patient) -> dict:
         "phone": record.phone,
         "address": record.address,
         "address_label": record.address_label,
-        "age": patients.age(record),
+        "age": patients.age(record, today),
         "created_at": timestamp(record.created_at),
         "updated_at": timestamp(record.updated_at),
     }
+
+
+def patient_list(records: list) -> list[dict]:
+    """A page of patients, all aged on one today (the clock asked once)."""
+    today = clock.today()
+    return [patient(record, today) for record in records]
 
 
 def assessment(record: Assessment | assessments.Listed) -> dict:

@@ -276,7 +276,7 @@ def search(*, actor: User, via: str, filters: dict | None = None, ordering: str 
         read = db.session.connection().execute(_PAGE_ROUNDS, {"ids": list(rounds)}).all()  # one fetch, not 500
         for assessment_id, question, answer in read:
             rounds[assessment_id].append((question, answer))
-    return replace(found, items=[Listed(*row, rounds[row[0]]) for row in found.items])
+    return replace(found, items=[Listed._make((*row, rounds[row[0]])) for row in found.items])
 
 
 def _types_used(everything: bool) -> Select:

@@ -112,7 +112,7 @@ def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = (),
     shown = stmt.limit(size).offset(offset)
     items: list
     if columns:
-        items = db.session.connection().execute(shown.with_only_columns(*columns)).all()
+        items = list(db.session.connection().execute(shown.with_only_columns(*columns)).all())
     else:
         items = list(db.session.scalars(shown.options(*options)))
     if not items and number > 1:
