@@ -12,7 +12,7 @@ def assessment_list():
         actor=tokens.current_user(), via=channels.API, filters=assessments.parse_filters(request.args),
         ordering=request.args.get("ordering"), **body.page_params(),
     )
-    return pagination.envelope(page, serializers.assessment)
+    return pagination.envelope(page, [serializers.assessment(item) for item in page.items])
 
 
 @route("/assessments/", methods=["POST"])

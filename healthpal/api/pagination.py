@@ -19,10 +19,11 @@ def _link(number: int) -> str:
     return base + ("?" + query if query else "")
 
 
-def envelope(page: Page, dump) -> dict:
+def envelope(page: Page, results: list) -> dict:
+    """The page's envelope around `results`, its items as the serializers give them."""
     return {
         "count": page.total,
         "next": _link(page.number + 1) if page.has_next else None,
         "previous": _link(page.number - 1) if page.has_previous else None,
-        "results": [dump(item) for item in page.items],
+        "results": results,
     }

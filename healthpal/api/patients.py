@@ -12,7 +12,7 @@ def patient_list():
         actor=tokens.current_user(), via=channels.API, text=request.args.get("search"),
         gender=request.args.get("gender"), ordering=request.args.get("ordering"), **body.page_params(),
     )
-    return pagination.envelope(page, serializers.patient)
+    return pagination.envelope(page, serializers.patient_list(page.items))
 
 
 @route("/patients/", methods=["POST"])

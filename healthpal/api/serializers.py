@@ -1,5 +1,7 @@
 """Output shapes of the API (shared/API.md): model objects → JSON-ready dicts, keys in contract order."""
-from healthpal.domain import clock, patients
+from datetime import date
+
+from healthpal.domain import assessments, clock, patients
 from healthpal.models import Assessment, Patient, User
 
 timestamp = clock.utc_iso  # ISO 8601 in UTC with a `Z`
@@ -15,7 +17,8 @@ def user(account: User) -> dict:
     }
 
 
-def patient(record: Patient) -> dict:
+def patient(record: Patient, today: date | None = None) -> dict:
+    """A model object or a list's `patients.Listed`; `today` dates the age (the clock's today unless given)."""
     return {
         "id": record.id,
         "full_name": record.full_name,
@@ -24,16 +27,24 @@ def patient(record: Patient) -> dict:
         "phone": record.phone,
         "address": record.address,
         "address_label": record.address_label,
-        "age": patients.age(record),
+        "age": patients.age(record, today),
         "created_at": timestamp(record.created_at),
         "updated_at": timestamp(record.updated_at),
     }
 
 
-def assessment(record: Assessment) -> dict:
+def patient_list(records: list) -> list[dict]:
+    """A page of patients, all aged on one today (the clock asked once)."""
+    today = clock.today()
+    return [patient(record, today) for record in records]
+
+
+def assessment(record: Assessment | assessments.Listed) -> dict:
+    """A model object, or a list's `Listed` (whose rounds are (question, answer) pairs already)."""
+    pairs = record.rounds if isinstance(record, assessments.Listed) else ((r.question, r.answer) for r in record.rounds)
     return {
         "id": record.id,
-        "qna_rounds": [{"question": r.question, "answer": r.answer} for r in record.rounds],
+        "qna_rounds": [{"question": question, "answer": answer} for question, answer in pairs],
         "type": record.type,
         "date": record.date.isoformat(),
         "score": record.score,

@@ -1,6 +1,8 @@
 """Patients: who may see them, the rules they obey, and every change to them."""
 import unicodedata
-from datetime import timedelta
+from collections import namedtuple
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import cast
 
 from sqlalchemy import ColumnElement, FromClause, Select, Table, Update, bindparam, false, func, or_, select, union_all
@@ -39,8 +41,9 @@ def visible(actor: User, via: str) -> Select:
     return stmt
 
 
-def age(patient: Patient) -> int:
-    return rules.age(patient.birthdate, clock.today())
+def age(patient: Patient, today: date | None = None) -> int:
+    """Full years lived on `today` (the clock's today unless given: a list asks the clock once)."""
+    return rules.age(patient.birthdate, today or clock.today())
 
 
 def _by_id(everything: bool) -> Select:
@@ -142,14 +145,20 @@ def listing(*, actor: User, via: str, text: str | None = None, gender: str | Non
     return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id))
 
 
+# A patient as a list shows it, read-only: its own columns, named as Patient's attributes. A plain
+# named tuple: a page's serializer reads ten fields of each of 100 rows, several times as fast as
+# from the database rows themselves.
+Listed = namedtuple("Listed", Patient.__table__.columns.keys())  # type: ignore[misc]
+
+
 def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
            not_assessed_days: int | None = None, ordering: str | None = None,
            page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of `listing`, as read-only rows of the patients' own columns (named as Patient's
-    attributes): cheaper to read than model objects, and all a list shows."""
+    """A page of `listing`, as `Listed` rows: cheaper to read than model objects, and all a list shows."""
     stmt = listing(actor=actor, via=via, text=text, gender=gender, not_assessed_days=not_assessed_days,
                    ordering=ordering)
-    return paginate(stmt, number=page, size=page_size, columns=tuple(Patient.__table__.columns))
+    found = paginate(stmt, number=page, size=page_size, columns=tuple(Patient.__table__.columns))
+    return replace(found, items=[Listed._make(row) for row in found.items])
 
 
 def _clinician(value):
