@@ -10,7 +10,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from markupsafe import Markup
 
-from healthpal.json_provider import JSONProvider
+from healthpal.json_provider import JSONProvider, spelled_otherwise
 
 
 @dataclasses.dataclass
@@ -66,3 +66,11 @@ def test_what_cannot_be_json_is_refused_as_before():
 def test_the_app_answers_with_it(app, client):
     assert isinstance(app.json, JSONProvider)
     assert client.get("/healthz").get_data() == b'{"status":"ok"}\n'
+
+
+@pytest.mark.parametrize("text, otherwise", [
+    (b'{"a":1e+16}', True), (b'[1.5e-05]', True), (b'{"n":0.00001}', True), (b'{"type":"Test 2e5"}', True),
+    (b'{"address":"ChIJc96e8LFFGz0RwEO6xM3aF7c"}', False), (b'{"id":12,"date":"2024-01-05"}', False),
+])
+def test_only_what_may_be_a_number_in_exponent_form_is_written_by_the_standard_library(text, otherwise):
+    assert spelled_otherwise(text) is otherwise
