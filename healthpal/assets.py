@@ -4,6 +4,7 @@ address."""
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from functools import lru_cache
 
 from flask import Flask, current_app, request, url_for
@@ -41,21 +42,33 @@ def add_version(endpoint: str, values: dict) -> None:
         values["v"] = _digest(*signature)
 
 
-def static_url(filename: str) -> str:
-    """`url_for("static", filename=filename)` (with its hash), remembered while the file stays as it
-    was: a page links the same few files on every view, and building each address costs several
-    times the one `stat` that tells whether the file changed."""
+def _remembered(key: tuple, build: Callable[[], str]) -> str:
+    """The address remembered for `key` in this app, built (and remembered) the first time."""
     urls = current_app.extensions[_URLS]
-    key = (request.script_root, filename, _signature(filename))
     url = urls.get(key)
     if url is None:
         if len(urls) >= _REMEMBERED:
             urls.clear()
-        url = urls[key] = url_for("static", filename=filename)
+        url = urls[key] = build()
     return url
+
+
+def static_url(filename: str) -> str:
+    """`url_for("static", filename=filename)` (with its hash), remembered while the file stays as it
+    was: a page links the same few files on every view, and building each address costs several
+    times the one `stat` that tells whether the file changed."""
+    return _remembered(("static", request.script_root, filename, _signature(filename)),
+                       lambda: url_for("static", filename=filename))
+
+
+def fixed_url(endpoint: str, **values) -> str:
+    """`url_for(endpoint, **values)` for an address that depends on its arguments alone (a file
+    Flask-Admin serves: an admin page links twenty), remembered."""
+    return _remembered(("fixed", request.script_root, endpoint, *sorted(values.items())),
+                       lambda: url_for(endpoint, **values))
 
 
 def init_app(app: Flask) -> None:
     app.extensions[_URLS] = {}
     app.url_defaults(add_version)
-    app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals.update(static_url=static_url, fixed_url=fixed_url)

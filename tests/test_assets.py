@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import url_for
 
-from healthpal.assets import static_url
+from healthpal.assets import fixed_url, static_url
 from healthpal.web.links import url_for_each
 from tests.markup import parse
 
@@ -59,3 +59,12 @@ def test_a_lists_links_are_what_url_for_gives_for_each_row(app):
         for number in (1, 42, 10**12):
             assert link(number) == url_for("web.patient_detail", patient_id=number)
         assert link(7) == "/clinic/patients/7"
+
+
+def test_flask_admins_files_are_linked_by_the_address_url_for_gives_under_each_site_root(app):
+    asked = {"filename": "admin/js/actions.js", "v": "1.0.0"}
+    for root in ("/clinic/", "/"):
+        with app.test_request_context(base_url=f"http://localhost{root}"):
+            address = fixed_url("admin.static", **asked)
+            assert address == url_for("admin.static", **asked) == f"{root}admin/static/admin/js/actions.js?v=1.0.0"
+            assert fixed_url("admin.static", **asked) is address            # built once, then remembered

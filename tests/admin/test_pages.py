@@ -111,3 +111,20 @@ def test_each_rows_view_edit_and_delete_buttons_are_its_own(admin, clinician, mo
             assert f'<input type="checkbox" name="rowid" class="action-checkbox" value="{id_}"' in stamped
             assert f"/edit/?id={id_}&amp;" in stamped
             assert f'<input id="id" name="id" type="hidden" value="{id_}">' in stamped
+
+
+def as_shown(page: str) -> str:
+    """A page's markup with its white space as a browser shows it: runs made one space, none between tags."""
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", page))
+
+
+@pytest.mark.parametrize("url", ["/admin/user/", "/admin/patient/", "/admin/assessment/", "/admin/audit/",
+                                 "/admin/patient/?search=a&sort=0&desc=1", "/admin/patient/?search=nobody-at-all"])
+def test_a_list_shows_what_flask_admins_own_list_template_shows(admin, clinician, monkeypatch, url):
+    """Rows are drawn in one loop (admin/list.html): the same checkboxes, buttons and cells as
+    Flask-Admin's template, which draws them block by block."""
+    add_clinic(clinician, 3)
+    ours = without_tokens(admin.get(url))
+    monkeypatch.setattr(AdminView, "list_template", ModelView.list_template)
+    assert as_shown(without_tokens(admin.get(url))) == as_shown(ours)
+    assert ("nobody" in url) == ('<td class="list-buttons-column">' not in ours)
