@@ -119,22 +119,12 @@ _LOCK = {everything: select(Assessment).where(*_by_id(everything)).with_for_upda
 MOVED_MEANWHILE = "This assessment was moved to another patient at the same moment; nothing was saved. Try again."
 
 
-def _looked_up(actor: User, via: str, assessment_id) -> tuple[bool, dict]:
-    """Whether `actor` sees every assessment through `via`, and the values naming `assessment_id`
-    among those they see; NotFound for what is not an id."""
-    if not rules.is_id(assessment_id):
-        raise NotFound("Not found.")
-    everything = scope.sees_everything(actor, via)
-    return everything, ({"assessment_id": assessment_id} if everything
-                        else {"assessment_id": assessment_id, "actor_id": actor.id})
-
-
 def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False, moving_to=None) -> Assessment:
     """One visible assessment with its rounds and patient (one query), or NotFound. `for_update`
     locks its patient's row, and that of the visible patient `moving_to` names (a write's `patient`,
     as sent), and its own, until the transaction ends (a writer racing for them, rounds included,
     waits), and reads them and its rounds afresh, whatever this session held."""
-    everything, values = _looked_up(actor, via, assessment_id)
+    everything, values = scope.by_id(actor, via, "assessment_id", assessment_id)
     if not for_update:
         assessment = db.session.scalar(_GET[everything], values)
     else:
@@ -155,18 +145,8 @@ def read(*, actor: User, via: str, assessment_id: int) -> Assessment:
     """The audited read: one visible assessment (as `get`), and an audit event recording that `actor`
     read it through `via`, in one statement where the database allows it. For showing an assessment
     to someone; `get` is for writes and checks."""
-    if not audit.read_in_one_statement():
-        assessment = get(actor=actor, via=via, assessment_id=assessment_id)
-        with atomic():
-            audit.record(actor=actor, via=via, action=audit.READ, entity=assessment)
-        return assessment
-    everything, values = _looked_up(actor, via, assessment_id)
-    event = audit.bound(actor=actor, via=via, action=audit.READ, model=Assessment, patient_id=None, changes=None)
-    with atomic():
-        found = db.session.scalar(_READ[everything], {**values, **event})
-    if found is None:
-        raise NotFound("Not found.")
-    return found
+    everything, values = scope.by_id(actor, via, "assessment_id", assessment_id)
+    return audit.read(_READ[everything], values, actor=actor, via=via)
 
 
 def parse_filters(params) -> dict:
@@ -395,13 +375,6 @@ _DELETE_ROUNDS = (delete_rows(_ROUNDS).where(_ROUNDS.c.assessment_id == bindpara
                   .execution_options(**audit_guard.WRITES))
 
 
-def _in_one_statement() -> bool:
-    """Whether the database runs an INSERT, UPDATE or DELETE inside a WITH (PostgreSQL; not SQLite),
-    so that an assessment's write, its rounds', its patients' last assessment and its audit event
-    go in one statement."""
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 _ROUND_COLUMNS = ("position", "question", "question_digest", "answer")
 
 
@@ -449,7 +422,7 @@ def _write(write: str, values: dict, *, pairs, touched: list[int], event: dict) 
     answer) `pairs` (None: they stay), the last assessment of the patients `touched` and its audit
     `event` (`audit.bound`'s values), in one statement where the database allows it, else one by one.
     Returns its id and its new rounds' ids, or None when another assessment holds its key."""
-    if _in_one_statement():
+    if audit.in_one_statement():
         rows = _round_rows(values.get("id"), pairs or ())   # the assessment's id is the statement's
         sent = {**_bound(values), **event, **_arrays(rows), "touched": touched}
         row = db.session.execute(_ONE_STATEMENT[write, bool(rows), bool(touched)], sent).first()

@@ -3,7 +3,7 @@
 Recorded: each create, update and delete of a user, patient or assessment, whichever way it came
 in (channel `api`, `portal`, `admin` or `cli`), including the patients a user's deletion leaves
 unassigned and the assessments deleted with their patient; each read of one patient or one
-assessment (`patients.read`, `assessments.read`); and each export (`record_export`: which list, in
+assessment (`read`, through `patients.read` and `assessments.read`); and each export (`record_export`: which list, in
 which format, with which filters, how many records). An event holds the UTC time, the actor (user id
 and username; for a CLI command, the operating-system account that ran it, as `os:<name>`), the
 action, the entity type and id, the patient it concerns, the channel, and `changes`:
@@ -29,6 +29,7 @@ from sqlalchemy import CursorResult, FromClause, Insert, Select, Table, bindpara
 from sqlalchemy.orm import aliased
 
 from healthpal.domain import channels, clock
+from healthpal.domain.exceptions import NotFound
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import AuditEvent, Model, Patient, User
@@ -108,22 +109,51 @@ def insert_for(written: FromClause, *, patient_column: str | None = None) -> Ins
     )
 
 
-def read_in_one_statement() -> bool:
-    """Whether an audited read and its event go in one statement (`audited_read`): the database runs
-    an INSERT inside a WITH (PostgreSQL; not SQLite)."""
+def in_one_statement() -> bool:
+    """Whether the database runs an INSERT, UPDATE or DELETE inside a WITH (PostgreSQL; not SQLite):
+    then a read and its event (`read`), or a write of several statements and its event
+    (`insert_for`), go in one statement."""
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+@dataclass(frozen=True)
+class AuditedRead:
+    """The statements of one audited read of a `model` record, built once: `plain` selects it;
+    `with_event` selects it and records its READ event in the same statement."""
+
+    model: type[Model]
+    plain: Select
+    with_event: Select
+
+
 def audited_read(found: Select, model: type[Model], *, patient_column: str,
-                 options: Callable[[Any], tuple] | None = None) -> Select:
-    """SELECT of the `model` records `found` selects (its columns, by id), which in the same statement
-    records a READ event for each found (PostgreSQL runs the INSERT whatever the SELECT reads of it).
-    Its values come from `bound`; the patient's id from the record's `patient_column`. `options`:
-    loader options for the records, given their alias."""
+                 options: Callable[[Any], tuple] | None = None) -> AuditedRead:
+    """The statements that read the `model` record `found` selects (its columns, by id) for `read`.
+    `with_event` records a READ event for each record found (PostgreSQL runs the INSERT whatever the
+    SELECT reads of it); its values come from `bound`, the patient's id from the record's
+    `patient_column`. `options`: loader options for the record, given its entity or alias."""
     rows = found.cte("found")
     event = insert_for(rows, patient_column=patient_column).cte("read_event")
     record = aliased(model, rows)
-    return select(record).add_cte(event).options(*(options(record) if options else ()))
+    return AuditedRead(model=model, plain=found.options(*(options(model) if options else ())),
+                       with_event=select(record).add_cte(event).options(*(options(record) if options else ())))
+
+
+def read(statements: AuditedRead, values: dict, *, actor, via: str) -> Any:
+    """The audited read: the record `statements` select with `values`, or NotFound, and a READ event
+    recording that `actor` read it through `via`, in the same transaction (and the same statement
+    where `in_one_statement`)."""
+    with atomic():
+        if in_one_statement():
+            event = bound(actor=actor, via=via, action=READ, model=statements.model, patient_id=None, changes=None)
+            found = db.session.scalar(statements.with_event, {**values, **event})
+        else:
+            found = db.session.scalar(statements.plain, values)
+            if found is not None:
+                record(actor=actor, via=via, action=READ, entity=found)
+    if found is None:
+        raise NotFound("Not found.")
+    return found
 
 
 def bound(*, actor, via: str, action: str, model: type[Model], patient_id: int | None, changes: dict | None) -> dict:

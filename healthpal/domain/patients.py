@@ -63,22 +63,13 @@ _LOCK_FOR_ASSESSMENT = {everything: stmt.with_for_update(key_share=True).executi
 _READ = {everything: audit.audited_read(stmt, Patient, patient_column="id") for everything, stmt in _GET.items()}
 
 
-def _looked_up(actor: User, via: str, patient_id) -> tuple[bool, dict]:
-    """Whether `actor` sees every patient through `via`, and the values naming `patient_id` among
-    those they see; NotFound for what is not an id."""
-    if not rules.is_id(patient_id):
-        raise NotFound("Not found.")
-    everything = scope.sees_everything(actor, via)
-    return everything, {"patient_id": patient_id} if everything else {"patient_id": patient_id, "actor_id": actor.id}
-
-
 def get(*, actor: User, via: str, patient_id: int, for_update: bool = False,
         for_assessment: bool = False) -> Patient:
     """One visible patient, or NotFound. `for_update` locks its row until the transaction ends
     (a writer racing for it waits) and reads it afresh, whatever this session held;
     `for_assessment` takes `lock_last_assessment`'s lock instead, reading it afresh too, in the same
     statement (before writing one of its assessments)."""
-    everything, values = _looked_up(actor, via, patient_id)
+    everything, values = scope.by_id(actor, via, "patient_id", patient_id)
     statements = _LOCK if for_update else _LOCK_FOR_ASSESSMENT if for_assessment else _GET
     patient = db.session.scalar(statements[everything], values)
     if patient is None:
@@ -90,18 +81,8 @@ def read(*, actor: User, via: str, patient_id: int) -> Patient:
     """The audited read: one visible patient (as `get`), and an audit event recording that `actor`
     read it through `via`, in one statement where the database allows it. For showing a patient to
     someone; `get` is for writes and checks."""
-    if not audit.read_in_one_statement():
-        patient = get(actor=actor, via=via, patient_id=patient_id)
-        with atomic():
-            audit.record(actor=actor, via=via, action=audit.READ, entity=patient)
-        return patient
-    everything, values = _looked_up(actor, via, patient_id)
-    event = audit.bound(actor=actor, via=via, action=audit.READ, model=Patient, patient_id=None, changes=None)
-    with atomic():
-        found = db.session.scalar(_READ[everything], {**values, **event})
-    if found is None:
-        raise NotFound("Not found.")
-    return found
+    everything, values = scope.by_id(actor, via, "patient_id", patient_id)
+    return audit.read(_READ[everything], values, actor=actor, via=via)
 
 
 def matching(text: str) -> ColumnElement[bool]:
