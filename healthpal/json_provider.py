@@ -20,20 +20,21 @@ OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | o
 # expression, which steps through a page of 100 records byte by byte (about 1.8 ms).
 _KINDS = bytes(ord("0") if c in b"0123456789" else ord("e") if c in b"eE"
                else ord("a") if chr(c).isascii() and chr(c).isalpha() else ord(" ") for c in range(256))
-_DIGIT, _LETTER = ord("0"), ord("a")
+_DIGIT, _IN_WORDS = ord("0"), b"ae"
 
 
 def spelled_otherwise(body: bytes) -> bool:
     """orjson may have written a float otherwise than Python would: an exponent after a run of digits
-    that is not part of a word (a number, or a string that merely looks like one; "ChIJc96e" is a
-    word), or a run of zeros after a decimal point."""
+    that is not part of a word (a number, or a string that merely looks like one; "ChIJc96e" and
+    "0953e4e" are words: a number follows no letter, `e` included), or a run of zeros after a
+    decimal point."""
     kinds = body.translate(_KINDS)
     at = kinds.find(b"0e")
     while at != -1:
         first = at
         while first > 0 and kinds[first - 1] == _DIGIT:
             first -= 1
-        if first == 0 or kinds[first - 1] != _LETTER:
+        if first == 0 or kinds[first - 1] not in _IN_WORDS:
             return True
         at = kinds.find(b"0e", at + 2)
     return b".0000" in body

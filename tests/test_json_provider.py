@@ -71,6 +71,7 @@ def test_the_app_answers_with_it(app, client):
 @pytest.mark.parametrize("text, otherwise", [
     (b'{"a":1e+16}', True), (b'[1.5e-05]', True), (b'{"n":0.00001}', True), (b'{"type":"Test 2e5"}', True),
     (b'{"address":"ChIJc96e8LFFGz0RwEO6xM3aF7c"}', False), (b'{"id":12,"date":"2024-01-05"}', False),
+    (b'{"address":"ChIJcc05bfc82b3726db0953e4e"}', False), (b'{"type":"e4e5"}', False), (b'[-2e-05]', True),
 ])
 def test_only_what_may_be_a_number_in_exponent_form_is_written_by_the_standard_library(text, otherwise):
     assert spelled_otherwise(text) is otherwise
