@@ -238,6 +238,20 @@ class AssessmentCount(Model):
 COUNT_SHARDS = 16
 
 
+class PatientCount(Model):
+    """How many patients a clinician has, in up to `COUNT_SHARDS` rows (one per shard of the
+    patients' ids), as `AssessmentCount` counts their assessments: the exact total of their
+    unfiltered patient list, read from at most 16 rows however many patients there are. Kept by the
+    database's triggers below in the transaction of every write that adds, removes or reassigns a
+    patient (the domain's, the cascade of a clinician's deletion, bulk SQL)."""
+
+    __tablename__ = "patient_counts"
+
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    total: Mapped[int]
+
+
 class AssessmentMonthCount(Model):
     """How many assessments a clinician has of one type in one month (`month`: its first day): a
     filtered list's exact total sums the months wholly inside its date range, however many
@@ -263,13 +277,14 @@ def month_of(dialect: str, day: str) -> str:
     return f"date({day}, 'start of month')"
 
 
-def _counting(dialect: str, *, table: str, keys: dict[str, str], watched: str, names: tuple[str, ...]) -> list[str]:
-    """The SQL creating triggers that keep `table`, a running count of the assessments per `keys`
-    (column → SQL expression over an assessment's columns, written `{r}column` with `{r}` standing
-    for the row's prefix), on `dialect`; `watched`: the columns an UPDATE must change to move an
-    assessment; `names`: its three triggers and (PostgreSQL) three functions.
+def _counting(dialect: str, *, table: str, keys: dict[str, str], watched: str, names: tuple[str, ...],
+              source: str = "assessments") -> list[str]:
+    """The SQL creating triggers that keep `table`, a running count of the rows of `source`
+    (assessments or patients) per `keys` (column → SQL expression over a row's columns, written
+    `{r}column` with `{r}` standing for the row's prefix), on `dialect`; `watched`: the columns an
+    UPDATE must change to move a row; `names`: its three triggers and (PostgreSQL) three functions.
 
-    An assessment without a clinician (its patient unassigned) counts nowhere. A removal only
+    A row without a clinician (an unassigned patient, or its assessment) counts nowhere. A removal only
     decrements an existing row: when a clinician is deleted their rows go with them, whichever of
     the cascades runs first. PostgreSQL counts inserts and deletes once per statement (a bulk load
     or a cascade adds or removes many rows at once) and takes the rows in key order, so concurrent
@@ -291,11 +306,11 @@ def _counting(dialect: str, *, table: str, keys: dict[str, str], watched: str, n
     differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     changed = " OR ".join(f"{expression.format(r='OLD.')} {differs} {expression.format(r='NEW.')}"
                           for expression in keys.values())
-    update_trigger = f"CREATE TRIGGER {moved} AFTER UPDATE OF {watched} ON assessments"
+    update_trigger = f"CREATE TRIGGER {moved} AFTER UPDATE OF {watched} ON {source}"
     if dialect != "postgresql":
         return [
-            f"CREATE TRIGGER {added} AFTER INSERT ON assessments BEGIN {add} END",
-            f"CREATE TRIGGER {removed} AFTER DELETE ON assessments BEGIN {remove} END",
+            f"CREATE TRIGGER {added} AFTER INSERT ON {source} BEGIN {add} END",
+            f"CREATE TRIGGER {removed} AFTER DELETE ON {source} BEGIN {remove} END",
             f"{update_trigger} WHEN {changed} BEGIN {remove} {add} END",
         ]
     grouped = ", ".join(str(position) for position in range(1, len(keys) + 1))
@@ -329,21 +344,21 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$""",
-        f"CREATE TRIGGER {added} AFTER INSERT ON assessments REFERENCING NEW TABLE AS added "
+        f"CREATE TRIGGER {added} AFTER INSERT ON {source} REFERENCING NEW TABLE AS added "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {count_added}()",
-        f"CREATE TRIGGER {removed} AFTER DELETE ON assessments REFERENCING OLD TABLE AS removed "
+        f"CREATE TRIGGER {removed} AFTER DELETE ON {source} REFERENCING OLD TABLE AS removed "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {count_removed}()",
         f"{update_trigger} FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {count_moved}()",
     ]
 
 
-def _dropping(dialect: str, names: tuple[str, ...]) -> list[str]:
-    """The SQL that drops the triggers and functions `names` of one `_counting` (none missing is an
-    error)."""
+def _dropping(dialect: str, names: tuple[str, ...], source: str = "assessments") -> list[str]:
+    """The SQL that drops the triggers and functions `names` of one `_counting` on `source` (none
+    missing is an error)."""
     triggers, functions = names[:3], names[3:]
     if dialect != "postgresql":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in triggers]
-    return ([f"DROP TRIGGER IF EXISTS {name} ON assessments" for name in triggers]
+    return ([f"DROP TRIGGER IF EXISTS {name} ON {source}" for name in triggers]
             + [f"DROP FUNCTION IF EXISTS {name}()" for name in functions])
 
 
@@ -381,18 +396,39 @@ def drop_month_counting(dialect: str) -> list[str]:
     return _dropping(dialect, MONTH_COUNTING)
 
 
+PATIENT_COUNTING = ("patients_added", "patients_removed", "patients_moved",
+                    "count_added_patients", "count_removed_patients", "count_moved_patient")
+
+
+def patient_counting(dialect: str) -> list[str]:
+    """The SQL that creates the triggers keeping `patient_counts` on `dialect` (migration 0011 and
+    `db.create_all` both run it; `drop_patient_counting` undoes it): a patient counts for (its
+    clinician, its id % 16)."""
+    return _counting(dialect, source="patients", table="patient_counts", watched="clinician_id",
+                     names=PATIENT_COUNTING,
+                     keys={"clinician_id": "{r}clinician_id", "shard": f"{{r}}id % {COUNT_SHARDS}"})
+
+
+def drop_patient_counting(dialect: str) -> list[str]:
+    """The SQL that drops what `patient_counting` created."""
+    return _dropping(dialect, PATIENT_COUNTING, source="patients")
+
+
 def _start_counting(_metadata, connection, tables=(), **_kw) -> None:
-    if any(table.name == "assessments" for table in tables):
-        for statement in assessment_counting(connection.dialect.name) + month_counting(connection.dialect.name):
-            connection.execute(text(statement))
-
-
-def _stop_counting(_metadata, connection, **_kw) -> None:
-    for statement in drop_assessment_counting(connection.dialect.name) + drop_month_counting(connection.dialect.name):
+    dialect = connection.dialect.name
+    names = {table.name for table in tables}
+    for statement in ((assessment_counting(dialect) + month_counting(dialect) if "assessments" in names else [])
+                      + (patient_counting(dialect) if "patients" in names else [])):
         connection.execute(text(statement))
 
 
-# `db.create_all` (the tests) builds the triggers as migrations 0008 and 0009 do; `db.drop_all` drops them.
+def _stop_counting(_metadata, connection, **_kw) -> None:
+    dialect = connection.dialect.name
+    for statement in drop_assessment_counting(dialect) + drop_month_counting(dialect) + drop_patient_counting(dialect):
+        connection.execute(text(statement))
+
+
+# `db.create_all` (the tests) builds the triggers as migrations 0008, 0009 and 0011 do; `db.drop_all` drops them.
 event.listen(Model.metadata, "after_create", _start_counting)
 event.listen(Model.metadata, "before_drop", _stop_counting)
 

@@ -13,6 +13,7 @@ from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import COUNT_SHARDS, Assessment, AssessmentCount
 from tests import factories
+from tests.api import support
 from tests.api.support import Api
 from tests.toolkit import count
 
@@ -21,17 +22,12 @@ ROUNDS = [{"question": "How do you feel?", "answer": "Fine"}]
 
 
 def listed_count(client, clinician) -> int:
-    """The `count` the API's unfiltered list answers the clinician (a page of one, so that it is
-    full, and the total is not told by the page itself)."""
-    response = Api(client, clinician).get("/api/assessments/?page_size=1")
-    assert response.status_code == 200, response.json
-    return response.json["count"]
+    """The `count` the API's unfiltered assessment list answers the clinician."""
+    return support.listed_count(client, clinician, "/api/assessments/")
 
 
 def assert_exact(client, *clinicians) -> None:
-    for clinician in clinicians:
-        real = count(Assessment, Assessment.clinician_id == clinician.id)
-        assert (listed_count(client, clinician), assessments.total(clinician.id)) == (real, real), clinician.username
+    support.assert_counted(client, clinicians, path="/api/assessments/", model=Assessment, total=assessments.total)
 
 
 def make(patient, day: str):

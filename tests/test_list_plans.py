@@ -133,6 +133,19 @@ def test_the_unfiltered_list_tells_its_total_without_counting_assessments(clinic
     assert rows_walked(sent, "assessments") == [20]
 
 
+def test_the_unfiltered_patient_list_tells_its_total_without_counting_patients(clinic):
+    """A full page of big100's 100 patients reads the page's 20 and no more: the total is the
+    clinician's running count (`patient_counts`); a filtered page still counts its own entries."""
+    clinician = clinic["big100"]
+    with sql_statements() as sent:
+        page = patient_list()(clinician, {})
+    assert page.total == 100 and len(page.items) == 20
+    assert rows_walked(sent, "patients") == [20]
+    with sql_statements() as sent:
+        page = patient_list(gender="f")(clinician, {})
+    assert page.total > 20 and len(rows_walked(sent, "patients")) == 2   # the page, then its count
+
+
 def test_a_filtered_list_tells_its_total_from_the_month_counts_and_its_edge_month(clinic):
     """A full page of big100's assessments of one type since the middle of a month reads the page's
     20 rows and that month's entries from the day on, not every entry since the day: the whole

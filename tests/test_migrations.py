@@ -22,7 +22,7 @@ from tests.toolkit import scratch_postgresql, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "patients", "assessments", "qa_rounds", "sessions", "audit_events", "idempotency_keys",
-          "assessment_counts", "assessment_month_counts"}
+          "assessment_counts", "assessment_month_counts", "patient_counts"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -100,7 +100,8 @@ def test_the_later_steps_go_down_and_up_again(migrated_app):
     db.session.remove()
     assert not {"ix_patients_full_name_trgm", "ix_patients_phone_trgm"} & patient_indexes()
     assert name_collation() is None
-    later = {"sessions", "idempotency_keys", "assessment_counts", "assessment_month_counts"}   # 0004, 0005, 0008, 0009
+    later = {"sessions", "idempotency_keys", "assessment_counts", "assessment_month_counts",   # 0004, 0005, 0008, 0009
+             "patient_counts"}                                                               # 0011
     assert tables() == TABLES - later | {"revoked_tokens"}
     upgrade()
     assert search_indexes | list_indexes <= patient_indexes() and name_collation() == "und-x-icu"
@@ -161,6 +162,15 @@ TWO_CLINICIANS = ("INSERT INTO users (id, username, password_hash, email, first_
                   "(2, 'bob', 'x', '', '', '', true, false, 'k2', '2026-01-01', '2026-01-01')")
 
 
+# Alice's patients 1 and 2, Bob's 3, and 4 unassigned.
+FOUR_PATIENTS = ("INSERT INTO patients (id, clinician_id, full_name, gender, birthdate, phone, address, created_at, "
+                 "updated_at) VALUES "
+                 "(1, 1, 'Ann Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                 "(2, 1, 'Bea Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                 "(3, 2, 'Cy Lee', 'm', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
+                 "(4, NULL, 'Di Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01')")
+
+
 def test_0008_counts_each_clinicians_existing_assessments(migrated_app):
     """Assessments stored before the upgrade are counted per clinician (an unassigned patient's for
     nobody), and the triggers count those written after it."""
@@ -169,12 +179,7 @@ def test_0008_counts_each_clinicians_existing_assessments(migrated_app):
     assert "assessment_counts" not in tables()
     with db.engine.begin() as connection:
         connection.execute(text(TWO_CLINICIANS))
-        connection.execute(text("INSERT INTO patients (id, clinician_id, full_name, gender, birthdate, phone, "
-                                "address, created_at, updated_at) VALUES "
-                                "(1, 1, 'Ann Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
-                                "(2, 1, 'Bea Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
-                                "(3, 2, 'Cy Lee', 'm', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01'), "
-                                "(4, NULL, 'Di Lee', 'f', '1980-01-01', '1', 'a', '2026-01-01', '2026-01-01')"))
+        connection.execute(text(FOUR_PATIENTS))
         connection.execute(text("INSERT INTO assessments (patient_id, clinician_id, type, date, score, "
                                 "created_at, updated_at) VALUES "
                                 "(1, 1, 'Mood', '2026-03-01', 40, '2026-01-01', '2026-01-01'), "
@@ -236,6 +241,31 @@ def test_0009_counts_each_clinicians_existing_assessments_by_type_and_month(migr
                                 "'2026-01-01', '2026-01-01')"))
         connection.execute(text("DELETE FROM assessments WHERE patient_id = 1"))
     assert "assessment_month_counts" not in tables()
+    upgrade()
+
+
+def test_0011_counts_each_clinicians_existing_patients(migrated_app):
+    """Patients stored before the upgrade are counted per clinician (an unassigned one for nobody),
+    and the triggers count those added, reassigned and deleted after it; downgraded, the triggers
+    go with the table (writes go on)."""
+    downgrade(revision="0010")
+    db.session.remove()
+    assert "patient_counts" not in tables()
+    with db.engine.begin() as connection:
+        connection.execute(text(TWO_CLINICIANS))
+        connection.execute(text(FOUR_PATIENTS))
+    upgrade()
+    counted = "SELECT clinician_id, sum(total) FROM patient_counts GROUP BY clinician_id ORDER BY clinician_id"
+    with db.engine.begin() as connection:
+        assert connection.execute(text(counted)).all() == [(1, 2), (2, 1)]
+        connection.execute(text("UPDATE patients SET clinician_id = 2 WHERE id IN (1, 4)"))
+        connection.execute(text("DELETE FROM patients WHERE id = 3"))
+        assert connection.execute(text(counted)).all() == [(1, 1), (2, 2)]
+    downgrade(revision="0010")
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM patients WHERE id = 2"))
+    assert "patient_counts" not in tables()
     upgrade()
 
 

@@ -14,7 +14,7 @@ from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
-from healthpal.models import Assessment, Patient, User
+from healthpal.models import Assessment, Patient, PatientCount, User
 
 FIELDS = ("full_name", "gender", "birthdate", "phone", "address", "address_label")
 ORDERING = {
@@ -132,13 +132,27 @@ def listing(*, actor: User, via: str, text: str | None = None, gender: str | Non
 Listed = namedtuple("Listed", Patient.__table__.columns.keys())  # type: ignore[misc]
 
 
+_TOTAL = select(func.sum(PatientCount.total)).where(PatientCount.clinician_id == bindparam("clinician_id"))
+
+
+def total(clinician_id: int) -> int:
+    """How many patients the clinician has: the sum of their running counts (at most 16 rows, however
+    many patients), which the database's triggers keep exact in every write's transaction
+    (healthpal/models.py, `PatientCount`)."""
+    return db.session.connection().scalar(_TOTAL, {"clinician_id": clinician_id}) or 0
+
+
 def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
            not_assessed_days: int | None = None, ordering: str | None = None,
            page: int | str = 1, page_size: int = 20) -> Page:
-    """A page of `listing`, as `Listed` rows: cheaper to read than model objects, and all a list shows."""
+    """A page of `listing`, as `Listed` rows: cheaper to read than model objects, and all a list shows.
+    A clinician's unfiltered total is their running count (`total`); a filtered one, a count of the
+    filters' index entries."""
     stmt = listing(actor=actor, via=via, text=text, gender=gender, not_assessed_days=not_assessed_days,
                    ordering=ordering)
-    found = paginate(stmt, number=page, size=page_size, columns=tuple(Patient.__table__.columns))
+    unfiltered = not (text or "").strip() and not gender and not_assessed_days not in NOT_ASSESSED_DAYS
+    counted = (lambda: total(actor.id)) if unfiltered and not scope.sees_everything(actor, via) else None
+    found = paginate(stmt, number=page, size=page_size, columns=tuple(Patient.__table__.columns), counted=counted)
     return replace(found, items=[Listed._make(row) for row in found.items])
 
 

@@ -6,6 +6,7 @@ from json import dumps
 from urllib.parse import urlencode, urlsplit
 
 from healthpal.api import tokens
+from tests.toolkit import count
 
 
 class Api:
@@ -97,3 +98,19 @@ class Http:
             return HttpResponse(response.status, response.headers, response.read())
         finally:
             connection.close()
+
+
+def listed_count(client, clinician, path: str) -> int:
+    """The `count` the API's list at `path` answers the clinician for a page of one (full, so that
+    the total is not told by the page itself)."""
+    response = Api(client, clinician).get(f"{path}{'&' if '?' in path else '?'}page_size=1")
+    assert response.status_code == 200, response.json
+    return response.json["count"]
+
+
+def assert_counted(client, clinicians, *, path: str, model, total) -> None:
+    """For each clinician, the list at `path` and their running count `total(id)` both tell how
+    many rows of `model` are really theirs."""
+    for clinician in clinicians:
+        real = count(model, model.clinician_id == clinician.id)
+        assert (listed_count(client, clinician, path), total(clinician.id)) == (real, real), clinician.username
