@@ -3,14 +3,14 @@
 Recorded: each create, update and delete of a user, patient or assessment, whichever way it came
 in (channel `api`, `portal`, `admin` or `cli`), including the patients a user's deletion leaves
 unassigned and the assessments deleted with their patient; each read of one patient or one
-assessment (`read`, through `patients.read` and `assessments.read`); and each export (`record_export`: which list, in
-which format, with which filters, how many records). An event holds the UTC time, the actor (user id
-and username; for a CLI command, the operating-system account that ran it, as `os:<name>`), the
-action, the entity type and id, the patient it concerns, the channel, and `changes`:
-`{field: [old, new]}` for each changed field of an update, `{field: [null, value]}` for a create,
-`{field: [value, null]}` for a delete. Passwords and password hashes never appear: a new password
-shows only as `{"password": "changed"}`, and a password re-hashed the current way at sign-in as
-`{"password": "rehashed"}`.
+assessment (`read`, through `patients.read` and `assessments.read`); and each export
+(`record_export`: which list, in which format, with which filters, how many records). An event
+holds the UTC time, the actor (user id and username; for a CLI command, the operating-system
+account that ran it, as `os:<name>`), the action, the entity type and id, the patient it concerns,
+the channel, and `changes`: `{field: [old, new]}` for each changed field of an update,
+`{field: [null, value]}` for a create, `{field: [value, null]}` for a delete. Passwords and password
+hashes never appear: a new password shows only as `{"password": "changed"}`, and a password
+re-hashed the current way at sign-in as `{"password": "rehashed"}`.
 
 `record` adds the event to the current transaction, so it commits, or rolls back, with the change
 it describes: a change that fails leaves no event, and a committed change always has its event.
