@@ -219,37 +219,34 @@ class Assessment(Versioned, Timestamps, Model):
         return f"{self.type} on {self.date.isoformat()}"
 
 
-class AssessmentCount(Model):
-    """How many assessments a clinician has, in up to `COUNT_SHARDS` rows (one per shard of their
-    patients' ids): the sum is the exact total their unfiltered list shows, read from at most 16
-    rows however many assessments there are. Kept by the database's triggers below, in the
-    transaction of every write that adds, removes or moves an assessment (the domain's writes, the
-    cascades of a patient's deletion or reassignment and of a clinician's deletion, bulk SQL).
-    Sharding by patient lets one clinician's concurrent creates update different rows; two writes
-    of one patient already wait for each other on the patient's row."""
-
-    __tablename__ = "assessment_counts"
-
-    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    total: Mapped[int]
-
-
 COUNT_SHARDS = 16
 
 
-class PatientCount(Model):
-    """How many patients a clinician has, in up to `COUNT_SHARDS` rows (one per shard of the
-    patients' ids), as `AssessmentCount` counts their assessments: the exact total of their
-    unfiltered patient list, read from at most 16 rows however many patients there are. Kept by the
-    database's triggers below in the transaction of every write that adds, removes or reassigns a
-    patient (the domain's, the cascade of a clinician's deletion, bulk SQL)."""
-
-    __tablename__ = "patient_counts"
+class ShardedCount:
+    """A running count of a clinician's rows in up to `COUNT_SHARDS` rows (one per shard of the
+    patients' ids): the sum is the exact total their unfiltered list shows, read from at most 16
+    rows however many it counts. Kept by the database's triggers below (`_counting`), in the
+    transaction of every write that adds, removes or moves a counted row. Sharding lets one
+    clinician's concurrent creates update different rows."""
 
     clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     total: Mapped[int]
+
+
+class AssessmentCount(ShardedCount, Model):
+    """How many assessments a clinician has, sharded by their patients' ids (the domain's writes, the
+    cascades of a patient's deletion or reassignment and of a clinician's deletion, bulk SQL all
+    counted). Two writes of one patient already wait for each other on the patient's row."""
+
+    __tablename__ = "assessment_counts"
+
+
+class PatientCount(ShardedCount, Model):
+    """How many patients a clinician has, sharded by the patients' ids (the domain's writes, the
+    cascade of a clinician's deletion, bulk SQL all counted)."""
+
+    __tablename__ = "patient_counts"
 
 
 class AssessmentMonthCount(Model):

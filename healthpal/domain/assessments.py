@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from healthpal.domain import audit, audit_guard, clock, patients, rules, scope, snapshots, versions
 from healthpal.domain.exceptions import Conflict, Invalid, NotFound
-from healthpal.domain.paging import Page, order_by, paginate
+from healthpal.domain.paging import Page, order_by, paginate, running_total
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import Assessment, AssessmentCount, AssessmentMonthCount, Patient, QARound, User, question_digest
@@ -191,15 +191,9 @@ def listing(*, actor: User, via: str, filters: dict | None = None, ordering: str
     return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Assessment.id))
 
 
-_TOTAL = select(func.sum(AssessmentCount.total)).where(
-    AssessmentCount.clinician_id == bindparam("clinician_id"))
-
-
 def total(clinician_id: int) -> int:
-    """How many assessments the clinician has: the sum of their running counts (at most 16 rows,
-    however many assessments), which the database's triggers keep exact in every write's
-    transaction (healthpal/models.py, `AssessmentCount`)."""
-    return db.session.scalar(_TOTAL, {"clinician_id": clinician_id}) or 0
+    """How many assessments the clinician has, from their running count (`AssessmentCount`)."""
+    return running_total(AssessmentCount, clinician_id)
 
 
 def _next_month(day: date) -> date | None:

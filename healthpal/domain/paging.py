@@ -4,10 +4,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import db
+from healthpal.models import AssessmentCount, PatientCount, ShardedCount
 
 LAST = "last"
 DEFAULT_SIZE = 20
@@ -87,6 +88,19 @@ def count(stmt: Select) -> int:
     from the index that serves the list's filters (an index-only scan of the caller's own entries),
     instead of visiting every joined row as a `count(*) OVER ()` beside the page would."""
     return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+# A clinician's total from each running count: the statements are built once.
+_SUMS: dict[type[ShardedCount], Select] = {
+    counts: select(func.sum(counts.total)).where(counts.clinician_id == bindparam("clinician_id"))
+    for counts in (AssessmentCount, PatientCount)
+}
+
+
+def running_total(counts: type[ShardedCount], clinician_id: int) -> int:
+    """A clinician's exact total from their running count `counts` (at most 16 rows, however many
+    rows it counts), as a list's `counted`."""
+    return db.session.connection().scalar(_SUMS[counts], {"clinician_id": clinician_id}) or 0
 
 
 def paginate(stmt: Select, *, number: int | str, size: int, options: tuple = (), columns: tuple = (),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from healthpal.domain import audit, channels, clock, rules, scope, snapshots, versions
 from healthpal.domain.exceptions import Invalid, NotFound
-from healthpal.domain.paging import Page, order_by, paginate
+from healthpal.domain.paging import Page, order_by, paginate, running_total
 from healthpal.domain.transactions import atomic
 from healthpal.extensions import db
 from healthpal.models import Assessment, Patient, PatientCount, User
@@ -108,22 +108,34 @@ def not_assessed_for(days: int) -> ColumnElement[bool]:
     return or_(Patient.last_assessed_on.is_(None), Patient.last_assessed_on < since)
 
 
+def _narrowing(text: str | None, gender: str | None, not_assessed_days: int | None) -> list[ColumnElement[bool]]:
+    """The conditions of a list's search and filters: the patients that `text` finds (see
+    `matching`), of one gender, not assessed in the last `not_assessed_days` (one of
+    NOT_ASSESSED_DAYS). None: the whole list."""
+    conditions: list[ColumnElement[bool]] = []
+    text, gender = (text or "").strip(), gender or ""
+    if "\x00" in gender:
+        conditions.append(false())
+    elif gender:
+        conditions.append(Patient.gender == gender)
+    if text:
+        conditions.append(matching(text))
+    if not_assessed_days in NOT_ASSESSED_DAYS:
+        conditions.append(not_assessed_for(not_assessed_days))
+    return conditions
+
+
 def listing(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
             not_assessed_days: int | None = None, ordering: str | None = None) -> Select:
     """SELECT of the visible patients that `text` finds (see `matching`), optionally of one gender,
     optionally only those not assessed in the last `not_assessed_days` (one of NOT_ASSESSED_DAYS),
     in the list's order (the list pages it; the CSV export streams all of it)."""
-    stmt = visible(actor, via)
-    text, gender = (text or "").strip(), gender or ""
-    if "\x00" in gender:
-        stmt, gender = stmt.where(false()), ""
-    if text:
-        stmt = stmt.where(matching(text))
-    if gender:
-        stmt = stmt.where(Patient.gender == gender)
-    if not_assessed_days in NOT_ASSESSED_DAYS:
-        stmt = stmt.where(not_assessed_for(not_assessed_days))
-    return stmt.order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id))
+    return _listed(actor, via, _narrowing(text, gender, not_assessed_days), ordering)
+
+
+def _listed(actor: User, via: str, narrowing: list, ordering: str | None) -> Select:
+    return (visible(actor, via).where(*narrowing)
+            .order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id)))
 
 
 # A patient as a list shows it, read-only: its own columns, named as Patient's attributes. A plain
@@ -132,14 +144,9 @@ def listing(*, actor: User, via: str, text: str | None = None, gender: str | Non
 Listed = namedtuple("Listed", Patient.__table__.columns.keys())  # type: ignore[misc]
 
 
-_TOTAL = select(func.sum(PatientCount.total)).where(PatientCount.clinician_id == bindparam("clinician_id"))
-
-
 def total(clinician_id: int) -> int:
-    """How many patients the clinician has: the sum of their running counts (at most 16 rows, however
-    many patients), which the database's triggers keep exact in every write's transaction
-    (healthpal/models.py, `PatientCount`)."""
-    return db.session.connection().scalar(_TOTAL, {"clinician_id": clinician_id}) or 0
+    """How many patients the clinician has, from their running count (`PatientCount`)."""
+    return running_total(PatientCount, clinician_id)
 
 
 def search(*, actor: User, via: str, text: str | None = None, gender: str | None = None,
@@ -148,10 +155,9 @@ def search(*, actor: User, via: str, text: str | None = None, gender: str | None
     """A page of `listing`, as `Listed` rows: cheaper to read than model objects, and all a list shows.
     A clinician's unfiltered total is their running count (`total`); a filtered one, a count of the
     filters' index entries."""
-    stmt = listing(actor=actor, via=via, text=text, gender=gender, not_assessed_days=not_assessed_days,
-                   ordering=ordering)
-    unfiltered = not (text or "").strip() and not gender and not_assessed_days not in NOT_ASSESSED_DAYS
-    counted = (lambda: total(actor.id)) if unfiltered and not scope.sees_everything(actor, via) else None
+    narrowing = _narrowing(text, gender, not_assessed_days)
+    stmt = _listed(actor, via, narrowing, ordering)
+    counted = (lambda: total(actor.id)) if not narrowing and not scope.sees_everything(actor, via) else None
     found = paginate(stmt, number=page, size=page_size, columns=tuple(Patient.__table__.columns), counted=counted)
     return replace(found, items=[Listed._make(row) for row in found.items])
 
