@@ -6,7 +6,8 @@
 What it does, starting and stopping everything it needs:
 1. Checks that the database (default: `healthpal_bench` on 127.0.0.1) holds the dataset of
    bench/seed.py; with `--seed`, creates and seeds it when it is missing or empty (the default set,
-   plus clinicians with 100 and 10,000 patients and 1,000,000 audit events).
+   plus clinicians with 100 and 10,000 patients and 1,000,000 audit events). Then ANALYZEs it, as
+   autovacuum would in production.
 2. In this process, sends one request of each scenario through the app to count its SQL statements,
    and prints the EXPLAIN (ANALYZE, BUFFERS) plan of each statement of each list, with a line saying
    whether a big table is scanned in full or walked beyond the clinician's own rows.
@@ -18,7 +19,9 @@ What it does, starting and stopping everything it needs:
    and measures its three ceilings: a constant body, a one-row read, a one-row read plus an
    INSERT and COMMIT.
 5. Prints a table (req/s, p50/p90/p99, SQL statements per request, fraction of the matching
-   ceiling, worker memory) and the same as JSON lines; removes the assessments it created.
+   ceiling, the CPU milliseconds per request of the app, PostgreSQL and the load generator and the
+   host's steal (bench/cpu.py), worker memory) and the same as JSON lines; removes the assessments
+   it created.
 With `--flatness`, step 3 runs the lists and detail reads as each clinician in turn, and a last
 table compares their p50s with the first clinician's.
 """
@@ -399,8 +402,11 @@ def explain_all(scenario: dict, captured, facts: dict) -> list[str]:
 
 # --- load ------------------------------------------------------------------------------------------
 
-def drive(args, base: str, plan: list[dict], cookies: dict, workdir: Path, username: str | None):
-    """Run the scenarios with loadgen.py (signed in to the API as `username`, if any); yield each result."""
+def drive(args, base: str, master: int, plan: list[dict], cookies: dict, workdir: Path, username: str | None):
+    """Run the scenarios with loadgen.py against the gunicorn master `master` (signed in to the API
+    as `username`, if any); yield each result, with the CPU each process spent on it (bench/cpu.py)."""
+    from bench import cpu
+
     login_body = json.dumps({"username": username, "password": args.password})
     items = []
     for scenario in plan:
@@ -419,8 +425,13 @@ def drive(args, base: str, plan: list[dict], cookies: dict, workdir: Path, usern
     if username:
         command += ["--login-path", "/api/auth/login/", "--username", username, "--password", args.password]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as loadgen:
+        window = cpu.Window(master, loadgen.pid, warmup=args.warmup, duration=args.duration)
         for line in loadgen.stdout:
-            yield json.loads(line)
+            result = json.loads(line)
+            result |= window.figures(result["rps"])
+            window = cpu.Window(master, loadgen.pid, warmup=args.warmup, duration=args.duration)
+            yield result
+        window.cancel()
     if loadgen.returncode:
         sys.exit(f"loadgen failed with exit code {loadgen.returncode}")
 
@@ -436,14 +447,19 @@ def show(result: dict) -> None:
 
 
 def table(results: list[dict], ceilings: dict) -> str:
+    """One line per scenario; the CPU columns are milliseconds per request of the app's gunicorn
+    processes, of PostgreSQL's and of the load generator, then the share of the machine's CPU time
+    stolen by the host meanwhile (bench/cpu.py)."""
     lines = [f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'SQL/req':>7} "
-             f"{'errors':>6} {'of ceiling':>22}"]
+             f"{'errors':>6} {'of ceiling':>22} {'CPU ms/req: app':>15} {'PG':>5} {'load':>5} {'steal':>6}"]
     for r in results:
         ceiling = ceilings.get(r.get("ceiling"))
         share = f"{r['rps'] / ceiling:6.1%} of {r['ceiling'][:12]}" if ceiling and r["rps"] is not None else ""
+        used, machine = r.get("cpu_ms_per_request", {}), r.get("machine") or {}
         lines.append(f"{r['scenario']:<34} {figure(r['rps'], 8)} {figure(r['p50_ms'], 8)} {figure(r['p90_ms'], 8)} "
                      f"{figure(r['p99_ms'], 8)} {figure(r.get('sql_per_request'), 7, 'd')} {r['errors']:>6} "
-                     f"{share:>22}")
+                     f"{share:>22} {figure(used.get('app'), 15, '.2f')} {figure(used.get('postgres'), 5, '.2f')} "
+                     f"{figure(used.get('load generator'), 5, '.2f')} {figure(machine.get('steal'), 6, '.1%')}")
     return "\n".join(lines)
 
 
@@ -521,7 +537,10 @@ def main() -> None:
     app = create_app()
     app.app_context().push()  # for db.engine below; requests get their own contexts
     facts = {username: dataset_facts(app, username) for username in users}
-    with db.engine.connect() as connection:
+    with db.engine.begin() as connection:
+        # The statistics autovacuum keeps up to date in production: earlier runs grew `sessions` and
+        # `audit_events`, and a server without autovacuum (this machine's) would plan with stale ones.
+        connection.execute(text("ANALYZE"))
         for username in users:
             facts[username]["own"] = plans.own_rows(connection, facts[username]["clinician"])
     db.engine.dispose()
@@ -555,7 +574,7 @@ def main() -> None:
             db.engine.dispose()
             print(f"\n=== load as {username}: {len(plan)} scenarios, {args.concurrency} connections, "
                   f"{args.warmup:g} s warm-up + {args.duration:g} s each; gunicorn {settings_used(args)}", flush=True)
-            for result in drive(args, base, plan, cookies, workdir, username):
+            for result in drive(args, base, server.pid, plan, cookies, workdir, username):
                 scenario = next(s for s in plan if s["name"] == result["scenario"])
                 result |= {"username": username, "sql_per_request": counts.get(result["scenario"]),
                            "ceiling": scenario["ceiling"], "plan": verdicts.get(result["scenario"])}
@@ -569,8 +588,8 @@ def main() -> None:
             ceiling = stack.enter_context(process(command, env=env, cwd=args.tools, log=ceiling_log))
             wait_for(f"http://127.0.0.1:{ceiling_port}/hello", ceiling, ceiling_log)
             print("\n=== ceilings (bare Flask, same gunicorn settings)", flush=True)
-            for result in drive(args, f"http://127.0.0.1:{ceiling_port}", ceiling_scenarios(facts[users[0]]), {},
-                                workdir, None):
+            for result in drive(args, f"http://127.0.0.1:{ceiling_port}", ceiling.pid,
+                                ceiling_scenarios(facts[users[0]]), {}, workdir, None):
                 ceilings[result["scenario"]] = result["rps"]
                 result["kind"] = "ceiling"
                 results.append(result)
@@ -593,6 +612,8 @@ def main() -> None:
           f"{load[2]:.2f}; worker peak RSS {memory.peak:.0f} MB; {removed:,} benchmark assessments removed; "
           f"{time.time() - began:.0f} s in all")
     print(table([r for r in results if r.get("kind") != "ceiling"], ceilings))
+    if ceilings:
+        print("\n=== ceilings\n" + table([r for r in results if r.get("kind") == "ceiling"], {}))
     if args.flatness:
         print("\n=== flatness under load: p50 per clinician (measured one after the other), and its ratio to "
               "the first one's\n"
