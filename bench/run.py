@@ -16,10 +16,12 @@ What it does, starting and stopping everything it needs:
    production mode, then drives every scenario as `clin001` (the admin lists as `benchadmin`) with
    ../shared/tools/loadgen.py: 4 keep-alive connections, a warm-up, then 15 s.
 4. Starts the bare-Flask ceiling app (../shared/tools/ceiling.py) under the same gunicorn settings
-   and measures its three ceilings: a constant body, a one-row read, a one-row read plus an
-   INSERT and COMMIT.
+   beside it. Right after each scenario it measures that scenario's ceiling (a one-row read, or a
+   one-row read plus an INSERT and COMMIT) for `--ceiling-duration` seconds, so that a scenario
+   and its ceiling run in the same minute: the host's speed swings by half within minutes. At the
+   end it measures all three ceilings (a constant body too) for `--duration` seconds each.
 5. Prints a table (req/s, p50/p90/p99, SQL statements per request, fraction of the matching
-   ceiling, the CPU milliseconds per request of the app, PostgreSQL and the load generator and the
+   ceiling measured beside it, the CPU milliseconds per request of the app, PostgreSQL and the load generator and the
    host's steal (bench/cpu.py), worker memory) and the same as JSON lines; removes the assessments
    it created.
 With `--flatness`, step 3 runs the lists and detail reads as each clinician in turn, and a last
@@ -74,6 +76,8 @@ def arguments():
     parser.add_argument("--flatness-rounds", type=int, default=100,
                         help="requests per clinician and scenario in the in-process flatness measurement")
     parser.add_argument("--no-ceilings", action="store_true")
+    parser.add_argument("--ceiling-duration", type=float, default=5,
+                        help="seconds of each scenario's ceiling, measured right after it")
     parser.add_argument("--no-plans", action="store_true")
     parser.add_argument("--config", help="gunicorn config file (default: deploy/gunicorn.conf.py if it exists)")
     parser.add_argument("--workers", type=int, help="override the config's worker count")
@@ -274,6 +278,15 @@ def settings_used(args) -> str:
     return " ".join(command[command.index("--bind") + 2:-1])
 
 
+def start_ceiling(stack: ExitStack, args, env: dict, port: int, workdir: Path):
+    """The bare-Flask ceiling app under the same gunicorn settings, running until `stack` closes."""
+    log = workdir / "ceiling.log"
+    command = gunicorn_command(args, port, "ceiling:app", "--chdir", str(Path(args.tools)))
+    ceiling = stack.enter_context(process(command, env=env, cwd=args.tools, log=log))
+    wait_for(f"http://127.0.0.1:{port}/hello", ceiling, log)
+    return ceiling
+
+
 def workers_of(master: int) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -402,18 +415,21 @@ def explain_all(scenario: dict, captured, facts: dict) -> list[str]:
 
 # --- load ------------------------------------------------------------------------------------------
 
-def drive(args, base: str, master: int, plan: list[dict], cookies: dict, workdir: Path, username: str | None):
+def drive(args, base: str, master: int, plan: list[dict], cookies: dict, workdir: Path, username: str | None,
+          duration: float | None = None):
     """Run the scenarios with loadgen.py against the gunicorn master `master` (signed in to the API
-    as `username`, if any); yield each result, with the CPU each process spent on it (bench/cpu.py)."""
+    as `username`, if any), `duration` seconds each (default: `--duration`); yield each result, with
+    the CPU each process spent on it (bench/cpu.py)."""
     from bench import cpu
 
+    duration = duration or args.duration
     login_body = json.dumps({"username": username, "password": args.password})
     items = []
     for scenario in plan:
         item = {"name": scenario["name"], "method": scenario.get("method", "GET"), "path": scenario["path"],
                 "auth": scenario.get("auth", True) and not scenario.get("session"),
                 "body": login_body if scenario.get("body") == "__LOGIN__" else scenario.get("body"),
-                "expect": scenario.get("expect", [200])}
+                "expect": scenario.get("expect", [200]), "duration": duration}
         if scenario.get("session"):
             item["headers"] = [f"Cookie: {cookies[scenario['session']]}"]
         items.append(item)
@@ -425,11 +441,11 @@ def drive(args, base: str, master: int, plan: list[dict], cookies: dict, workdir
     if username:
         command += ["--login-path", "/api/auth/login/", "--username", username, "--password", args.password]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as loadgen:
-        window = cpu.Window(master, loadgen.pid, warmup=args.warmup, duration=args.duration)
+        window = cpu.Window(master, loadgen.pid, warmup=args.warmup, duration=duration)
         for line in loadgen.stdout:
             result = json.loads(line)
             result |= window.figures(result["rps"])
-            window = cpu.Window(master, loadgen.pid, warmup=args.warmup, duration=args.duration)
+            window = cpu.Window(master, loadgen.pid, warmup=args.warmup, duration=duration)
             yield result
         window.cancel()
     if loadgen.returncode:
@@ -446,15 +462,15 @@ def show(result: dict) -> None:
           f"p99 {figure(result['p99_ms'], 7)} ms  errors {result['errors']}", flush=True)
 
 
-def table(results: list[dict], ceilings: dict) -> str:
-    """One line per scenario; the CPU columns are milliseconds per request of the app's gunicorn
-    processes, of PostgreSQL's and of the load generator, then the share of the machine's CPU time
-    stolen by the host meanwhile (bench/cpu.py)."""
+def table(results: list[dict]) -> str:
+    """One line per scenario, with its share of the ceiling measured beside it. The CPU columns are
+    milliseconds per request of the app's gunicorn processes, of PostgreSQL's and of the load
+    generator, then the share of the machine's CPU time stolen by the host meanwhile (bench/cpu.py)."""
     lines = [f"{'scenario':<34} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'SQL/req':>7} "
              f"{'errors':>6} {'of ceiling':>22} {'CPU ms/req: app':>15} {'PG':>5} {'load':>5} {'steal':>6}"]
     for r in results:
-        ceiling = ceilings.get(r.get("ceiling"))
-        share = f"{r['rps'] / ceiling:6.1%} of {r['ceiling'][:12]}" if ceiling and r["rps"] is not None else ""
+        fraction = r.get("fraction_of_ceiling")
+        share = f"{fraction:6.1%} of {r['ceiling'][:12]}" if fraction is not None else ""
         used, machine = r.get("cpu_ms_per_request", {}), r.get("machine") or {}
         lines.append(f"{r['scenario']:<34} {figure(r['rps'], 8)} {figure(r['p50_ms'], 8)} {figure(r['p90_ms'], 8)} "
                      f"{figure(r['p99_ms'], 8)} {figure(r.get('sql_per_request'), 7, 'd')} {r['errors']:>6} "
@@ -544,7 +560,7 @@ def main() -> None:
         for username in users:
             facts[username]["own"] = plans.own_rows(connection, facts[username]["clinician"])
     db.engine.dispose()
-    results, ceilings = [], {}
+    results = []
     with ExitStack() as stack:
         if storage.startswith("redis"):
             stack.enter_context(process(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
@@ -554,6 +570,9 @@ def main() -> None:
         command = gunicorn_command(args, app_port, "wsgi:app", "--chdir", str(ROOT))
         server = stack.enter_context(process(command, env=env, cwd=ROOT, log=log))
         wait_for(base + "/login", server, log)
+        ceiling = None if args.no_ceilings else start_ceiling(stack, args, env, ceiling_port, workdir)
+        bare = f"http://127.0.0.1:{ceiling_port}"
+        bare_plans = {c["name"]: c for c in ceiling_scenarios(facts[users[0]])}
         admin_cookie = portal_cookie(base, args.admin, args.password)
         sessions = {u: {"cookie": portal_cookie(base, u, args.password),
                         "token": api_token(app.test_client(), u, args.password)} for u in users}
@@ -572,35 +591,34 @@ def main() -> None:
             counts, verdicts = inspect_in_process(app, plan, facts[username], cookies, token, login,
                                                   not args.no_plans)
             db.engine.dispose()
+            beside = f", each followed by its ceiling for {args.ceiling_duration:g} s" if ceiling else ""
             print(f"\n=== load as {username}: {len(plan)} scenarios, {args.concurrency} connections, "
-                  f"{args.warmup:g} s warm-up + {args.duration:g} s each; gunicorn {settings_used(args)}", flush=True)
-            for result in drive(args, base, server.pid, plan, cookies, workdir, username):
-                scenario = next(s for s in plan if s["name"] == result["scenario"])
+                  f"{args.warmup:g} s warm-up + {args.duration:g} s each{beside}; gunicorn {settings_used(args)}",
+                  flush=True)
+            for scenario in plan:
+                [result] = drive(args, base, server.pid, [scenario], cookies, workdir, username)
                 result |= {"username": username, "sql_per_request": counts.get(result["scenario"]),
                            "ceiling": scenario["ceiling"], "plan": verdicts.get(result["scenario"])}
-                results.append(result)
                 show(result)
-        memory.stopping.set()
-        stack.close()
-        if not args.no_ceilings:
-            ceiling_log = workdir / "ceiling.log"
-            command = gunicorn_command(args, ceiling_port, "ceiling:app", "--chdir", str(Path(args.tools)))
-            ceiling = stack.enter_context(process(command, env=env, cwd=args.tools, log=ceiling_log))
-            wait_for(f"http://127.0.0.1:{ceiling_port}/hello", ceiling, ceiling_log)
-            print("\n=== ceilings (bare Flask, same gunicorn settings)", flush=True)
-            for result in drive(args, f"http://127.0.0.1:{ceiling_port}", ceiling.pid,
-                                ceiling_scenarios(facts[users[0]]), {}, workdir, None):
-                ceilings[result["scenario"]] = result["rps"]
-                result["kind"] = "ceiling"
+                if ceiling:
+                    [bare_result] = drive(args, bare, ceiling.pid, [bare_plans[scenario["ceiling"]]], {}, workdir,
+                                          None, duration=args.ceiling_duration)
+                    results.append(bare_result | {"kind": "ceiling", "beside": result["scenario"]})
+                    if result["rps"] is not None and bare_result["rps"]:
+                        result |= {"ceiling_rps": bare_result["rps"],
+                                   "fraction_of_ceiling": round(result["rps"] / bare_result["rps"], 3)}
                 results.append(result)
+        memory.stopping.set()
+        if ceiling:
+            print("\n=== ceilings (bare Flask, same gunicorn settings)", flush=True)
+            for result in drive(args, bare, ceiling.pid, list(bare_plans.values()), {}, workdir, None):
+                results.append(result | {"kind": "ceiling"})
                 show(result)
             stack.close()
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA IF EXISTS perf_scratch CASCADE"))
     removed = remove_created(app)
     for result in results:
-        if result.get("ceiling") in ceilings and result["rps"] is not None:
-            result["fraction_of_ceiling"] = round(result["rps"] / ceilings[result["ceiling"]], 3)
         result["worker_peak_rss_mb"] = round(memory.peak, 1)
     load = os.getloadavg()
     totals = facts[users[0]]["totals"]
@@ -611,9 +629,11 @@ def main() -> None:
     print(f"gunicorn {settings_used(args)}; {os.cpu_count()} CPUs; load average {load[0]:.2f} {load[1]:.2f} "
           f"{load[2]:.2f}; worker peak RSS {memory.peak:.0f} MB; {removed:,} benchmark assessments removed; "
           f"{time.time() - began:.0f} s in all")
-    print(table([r for r in results if r.get("kind") != "ceiling"], ceilings))
-    if ceilings:
-        print("\n=== ceilings\n" + table([r for r in results if r.get("kind") == "ceiling"], {}))
+    print(table([r for r in results if r.get("kind") != "ceiling"]))
+    alone = [r for r in results if r.get("kind") == "ceiling" and "beside" not in r]
+    if alone:
+        print("\n=== ceilings at the end (each scenario's own, measured beside it, are in the JSON lines)\n"
+              + table(alone))
     if args.flatness:
         print("\n=== flatness under load: p50 per clinician (measured one after the other), and its ratio to "
               "the first one's\n"
