@@ -10,17 +10,24 @@ Each scenario is measured in the middle of its run: from `MARGIN` seconds after 
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 MARGIN = 0.5
 TICKS = os.sysconf("SC_CLK_TCK")
 APP, POSTGRES, LOAD = "app", "postgres", "load generator"
 
 
-def _by_process(master: int, loadgen: int) -> dict[str, float]:
-    """CPU seconds so far of the gunicorn master `master` with its workers, of every PostgreSQL
-    process, and of the load generator `loadgen`."""
-    seconds = {APP: 0.0, POSTGRES: 0.0, LOAD: 0.0}
+class Process(NamedTuple):
+    pid: int
+    parent: int
+    name: str
+    cpu_seconds: float  # user and system, so far
+
+
+def processes() -> Iterator[Process]:
+    """Every process on the machine, from /proc/<pid>/stat."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -28,12 +35,20 @@ def _by_process(master: int, loadgen: int) -> dict[str, float]:
             stat = (entry / "stat").read_text()
         except OSError:  # it exited meanwhile
             continue
-        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-        pid, parent, used = int(entry.name), int(fields[1]), (int(fields[11]) + int(fields[12])) / TICKS
-        group = (APP if master in (pid, parent) else POSTGRES if name == "postgres" else LOAD if pid == loadgen
-                 else None)
+        fields = stat[stat.rindex(")") + 2:].split()
+        yield Process(int(entry.name), int(fields[1]), stat[stat.index("(") + 1:stat.rindex(")")],
+                      (int(fields[11]) + int(fields[12])) / TICKS)
+
+
+def _by_process(master: int, loadgen: int) -> dict[str, float]:
+    """CPU seconds so far of the gunicorn master `master` with its workers, of every PostgreSQL
+    process, and of the load generator `loadgen`."""
+    seconds = {APP: 0.0, POSTGRES: 0.0, LOAD: 0.0}
+    for process in processes():
+        group = (APP if master in (process.pid, process.parent) else POSTGRES if process.name == "postgres"
+                 else LOAD if process.pid == loadgen else None)
         if group:
-            seconds[group] += used
+            seconds[group] += process.cpu_seconds
     return seconds
 
 
@@ -45,7 +60,7 @@ def _machine() -> tuple[int, int, int]:
 
 class Window(threading.Thread):
     """The CPU use of one scenario that the load generator `loadgen` starts now against the gunicorn
-    master `master`: `per_request` once the scenario has finished."""
+    master `master`: its `figures` once the scenario has finished."""
 
     def __init__(self, master: int, loadgen: int, *, warmup: float, duration: float):
         super().__init__(daemon=True)

@@ -21,9 +21,9 @@ What it does, starting and stopping everything it needs:
    and its ceiling run in the same minute: the host's speed swings by half within minutes. At the
    end it measures all three ceilings (a constant body too) for `--duration` seconds each.
 5. Prints a table (req/s, p50/p90/p99, SQL statements per request, fraction of the matching
-   ceiling measured beside it, the CPU milliseconds per request of the app, PostgreSQL and the load generator and the
-   host's steal (bench/cpu.py), worker memory) and the same as JSON lines; removes the assessments
-   it created.
+   ceiling measured beside it, the CPU milliseconds per request of the app, PostgreSQL and the
+   load generator and the host's steal (bench/cpu.py), worker memory) and the same as JSON lines;
+   removes the assessments it created.
 With `--flatness`, step 3 runs the lists and detail reads as each clinician in turn, and a last
 table compares their p50s with the first clinician's.
 """
@@ -288,16 +288,9 @@ def start_ceiling(stack: ExitStack, args, env: dict, port: int, workdir: Path):
 
 
 def workers_of(master: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == master:
-                pids.append(int(entry.name))
-    return pids
+    from bench import cpu
+
+    return [process.pid for process in cpu.processes() if process.parent == master]
 
 
 class MemoryWatch(threading.Thread):
@@ -600,14 +593,14 @@ def main() -> None:
                 result |= {"username": username, "sql_per_request": counts.get(result["scenario"]),
                            "ceiling": scenario["ceiling"], "plan": verdicts.get(result["scenario"])}
                 show(result)
+                results.append(result)
                 if ceiling:
                     [bare_result] = drive(args, bare, ceiling.pid, [bare_plans[scenario["ceiling"]]], {}, workdir,
                                           None, duration=args.ceiling_duration)
-                    results.append(bare_result | {"kind": "ceiling", "beside": result["scenario"]})
                     if result["rps"] is not None and bare_result["rps"]:
                         result |= {"ceiling_rps": bare_result["rps"],
                                    "fraction_of_ceiling": round(result["rps"] / bare_result["rps"], 3)}
-                results.append(result)
+                    results.append(bare_result | {"kind": "ceiling", "beside": result["scenario"]})
         memory.stopping.set()
         if ceiling:
             print("\n=== ceilings (bare Flask, same gunicorn settings)", flush=True)

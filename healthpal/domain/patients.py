@@ -111,7 +111,7 @@ def not_assessed_for(days: int) -> ColumnElement[bool]:
 def _narrowing(text: str | None, gender: str | None, not_assessed_days: int | None) -> list[ColumnElement[bool]]:
     """The conditions of a list's search and filters: the patients that `text` finds (see
     `matching`), of one gender, not assessed in the last `not_assessed_days` (one of
-    NOT_ASSESSED_DAYS). None: the whole list."""
+    NOT_ASSESSED_DAYS). None of them (an empty list): the whole list."""
     conditions: list[ColumnElement[bool]] = []
     text, gender = (text or "").strip(), gender or ""
     if "\x00" in gender:
