@@ -22,8 +22,9 @@ What it does, starting and stopping everything it needs:
    end it measures all three ceilings (a constant body too) for `--duration` seconds each.
 5. Prints a table (req/s, p50/p90/p99, SQL statements per request, fraction of the matching
    ceiling measured beside it, the CPU milliseconds per request of the app, PostgreSQL and the
-   load generator and the host's steal (bench/cpu.py), worker memory) and the same as JSON lines;
-   removes the assessments it created.
+   load generator and the host's steal (bench/cpu.py), worker memory), then each scenario against
+   the issue's target, as written and scaled to this host (bench/targets.py), and the same as JSON
+   lines; removes the assessments it created.
 With `--flatness`, step 3 runs the lists and detail reads as each clinician in turn, and a last
 table compares their p50s with the first clinician's.
 """
@@ -539,7 +540,7 @@ def main() -> None:
     os.environ.update(env)
     from sqlalchemy import text
 
-    from bench import plans
+    from bench import plans, targets
     from healthpal import create_app
     from healthpal.extensions import db
 
@@ -623,6 +624,12 @@ def main() -> None:
           f"{load[2]:.2f}; worker peak RSS {memory.peak:.0f} MB; {removed:,} benchmark assessments removed; "
           f"{time.time() - began:.0f} s in all")
     print(table([r for r in results if r.get("kind") != "ceiling"]))
+    if not args.flatness:
+        scenario_results = [r for r in results if r.get("kind") != "ceiling"]
+        for result in scenario_results:
+            result["target"] = targets.judged(result)
+        print("\n=== the issue's targets, as written and scaled by the ceiling measured beside each scenario "
+              "(bench/targets.py)\n" + targets.table(scenario_results, memory.peak))
     alone = [r for r in results if r.get("kind") == "ceiling" and "beside" not in r]
     if alone:
         print("\n=== ceilings at the end (each scenario's own, measured beside it, are in the JSON lines)\n"
