@@ -623,9 +623,9 @@ def main() -> None:
     print(f"gunicorn {settings_used(args)}; {os.cpu_count()} CPUs; load average {load[0]:.2f} {load[1]:.2f} "
           f"{load[2]:.2f}; worker peak RSS {memory.peak:.0f} MB; {removed:,} benchmark assessments removed; "
           f"{time.time() - began:.0f} s in all")
-    print(table([r for r in results if r.get("kind") != "ceiling"]))
+    scenario_results = [r for r in results if r.get("kind") != "ceiling"]
+    print(table(scenario_results))
     if not args.flatness:
-        scenario_results = [r for r in results if r.get("kind") != "ceiling"]
         for result in scenario_results:
             result["target"] = targets.judged(result)
         print("\n=== the issue's targets, as written and scaled by the ceiling measured beside each scenario "

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 # The issue's bare ceilings on its own machine, req/s (lowest and highest reading).
 ISSUE_CEILINGS = {
-    "constant body": (3600, 4900),
     "one-row read": (2400, 2800),
     "read + INSERT + COMMIT": (1150, 1150),
 }
@@ -65,20 +64,24 @@ def judged(result: dict) -> dict | None:
     return verdict
 
 
+def _span(scaled: tuple[float, float] | None) -> str:
+    if scaled is None:
+        return "-"
+    low, high = scaled
+    return f"{low:,.0f} req/s" if low == high else f"{low:,.0f}-{high:,.0f} req/s"
+
+
 def table(results: list[dict], peak_rss_mb: float) -> str:
-    """One line per scenario with a target, then the memory budget's."""
+    """One line per result judged (its `target`, from `judged`), then the memory budget's."""
     lines = [f"{'scenario':<34} {'target':<30} {'req/s':>8} {'p99 ms':>7} {'met':>4}  "
              f"{'scaled to this host':>22} {'met':>6}"]
     for result in results:
-        verdict = judged(result)
+        verdict = result.get("target")
         if verdict is None:
             continue
-        scaled = verdict["scaled_rps"]
-        span = "" if scaled is None else f"{scaled[0]:,.0f}" if scaled[0] == scaled[1] else \
-            f"{scaled[0]:,.0f}-{scaled[1]:,.0f}"
         lines.append(f"{result['scenario']:<34} {verdict['target']:<30} {result['rps']:>8.1f} "
                      f"{result['p99_ms']:>7.1f} {YES if verdict['met'] else NO:>4}  "
-                     f"{span + ' req/s' if span else '-':>22} {verdict['met_scaled'] or '-':>6}")
+                     f"{_span(verdict['scaled_rps']):>22} {verdict['met_scaled'] or '-':>6}")
     lines.append(f"{'worker peak RSS':<34} {f'< {MEMORY_MB} MB':<30} {f'{peak_rss_mb:.0f} MB':>17} "
                  f"{YES if peak_rss_mb < MEMORY_MB else NO:>4}")
     return "\n".join(lines)

@@ -41,9 +41,11 @@ def test_without_a_ceiling_beside_it_a_scenario_is_judged_only_as_written():
 
 
 def test_the_table_gives_each_scenario_its_verdicts_and_the_memory_budget_its_own():
-    lines = targets.table([result("api patients page_size=100", 240.0), result("api patient detail", 300.0,
-                                                                               ceiling_rps=None),
-                           result("constant body", 2000.0)], peak_rss_mb=151).splitlines()
+    results = [result("api patients page_size=100", 240.0), result("api patient detail", 300.0, ceiling_rps=None),
+               result("constant body", 2000.0)]
+    for each in results:
+        each["target"] = targets.judged(each)
+    lines = targets.table(results, peak_rss_mb=151).splitlines()
     assert len(lines) == 4   # the header, the two scenarios with targets, the memory
     assert lines[1].endswith("partly") and "225-262 req/s" in lines[1] and " no " in lines[1]
     assert lines[2].endswith("-") and ">= 950 req/s" in lines[2]
