@@ -1,0 +1,25 @@
+"""The score-trend charts as drawn (healthpal/web/charts.py): text in them is shown as text."""
+from datetime import date
+from types import SimpleNamespace
+
+from healthpal.web import charts
+from tests.markup import parse, text_of, texts
+
+MARKUP = '<img src=x onerror="alert(1)"> & <b>co</b>'
+
+
+def test_a_type_holding_markup_is_drawn_as_text():
+    # The rules allow letters, digits, spaces and hyphens only; the chart escapes the type anyway.
+    rows = [SimpleNamespace(id=1, date=date(2024, 1, 5), score=40),
+            SimpleNamespace(id=2, date=date(2024, 3, 5), score=70)]
+    doc = parse(str(charts.trend(MARKUP, rows).svg))
+    assert doc.css("img") == [] and doc.css("b") == []
+    assert text_of(doc, "figcaption") == MARKUP
+    assert text_of(doc, "svg > title") == f"{MARKUP} score over time"
+    assert text_of(doc, "desc") == ("2 assessments from 2024-01-05 to 2024-03-05: 2024-01-05 score 40; "
+                                    "2024-03-05 score 70.")
+    caption_id = doc.css_first("figcaption").attributes["id"]
+    assert caption_id == 'chart-<img-src=x-onerror="alert(1)">-&-<b>co</b>-caption'
+    assert doc.css_first("svg").attributes["aria-labelledby"] == (
+        'chart-<img-src=x-onerror="alert(1)">-&-<b>co</b>-title chart-<img-src=x-onerror="alert(1)">-&-<b>co</b>-desc')
+    assert texts(doc, "circle title") == ["2024-01-05: score 40", "2024-03-05: score 70"]
