@@ -24,7 +24,6 @@ class Point:
     y: float
     date: date
     score: int
-    assessment_id: int
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def trend(kind: str, rows) -> Chart:
             return LEFT + plot / 2
         return LEFT + (day.toordinal() - first) / span * plot
 
-    points = [Point(x(r.date), _y(r.score), r.date, r.score, r.id) for r in rows]
+    points = [Point(x(r.date), _y(r.score), r.date, r.score) for r in rows]
     middle = date.fromordinal(first + span // 2)
     ticks: list[tuple[float, str]] = []
     for day in (rows[0].date, rows[-1].date, middle):  # the ends first; a label only where it fits
