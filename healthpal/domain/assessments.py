@@ -100,9 +100,9 @@ _READ = {everything: audit.audited_read(select(Assessment).where(*_by_id(everyth
          for everything in (False, True)}
 # Locks in the order a patient's deletion takes them (the patient, then its assessments), so the two
 # never wait for each other: the assessment's patient, and the patient a write may move it to (one the
-# actor sees), in order of id, each with `patients.lock_last_assessment`'s lock (writers of one
-# patient's assessments take turns: none holds an assessment while it waits for a patient), read
-# afresh; then the assessment, read afresh with its rounds.
+# actor sees), in order of id, each with its last-assessment lock (as `patients.get` takes it
+# `for_assessment`: writers of one patient's assessments take turns; none holds an assessment while
+# it waits for a patient), read afresh; then the assessment, read afresh with its rounds.
 def _lock_patients(everything: bool) -> Select:
     # (a visible assessment's patient is its clinician's: the constraint on clinician_id keeps it so)
     current = select(Assessment.patient_id).where(*_by_id(everything)).scalar_subquery()
@@ -310,7 +310,7 @@ def clean(data, *, actor: User, via: str, partial: bool, current: Assessment | N
     """Stored values for `data` (`patient` as a Patient, rounds as (question, answer) pairs).
 
     Cross-field rules are checked against the resulting record; every error is reported at once.
-    `lock_patient`: the patient is read with `patients.lock_last_assessment`'s lock (before a create).
+    `lock_patient`: the patient is read with its last-assessment lock (before a create).
     """
     if not isinstance(data, dict):
         raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})

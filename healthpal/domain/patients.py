@@ -56,6 +56,10 @@ def _by_id(everything: bool) -> Select:
 _GET = {everything: _by_id(everything) for everything in (False, True)}
 _LOCK = {everything: stmt.with_for_update().execution_options(populate_existing=True)
          for everything, stmt in _GET.items()}
+# The last-assessment lock, taken before writing one of a patient's assessments: the patient's row
+# FOR NO KEY UPDATE (writers of the same patient's assessments take turns, while reads and foreign-key
+# checks go on), so that `refresh_last_assessment`, a later statement, sees every assessment committed
+# before.
 _LOCK_FOR_ASSESSMENT = {everything: stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
                         for everything, stmt in _GET.items()}
 
@@ -67,7 +71,7 @@ def get(*, actor: User, via: str, patient_id: int, for_update: bool = False,
         for_assessment: bool = False) -> Patient:
     """One visible patient, or NotFound. `for_update` locks its row until the transaction ends
     (a writer racing for it waits) and reads it afresh, whatever this session held;
-    `for_assessment` takes `lock_last_assessment`'s lock instead, reading it afresh too, in the same
+    `for_assessment` takes the last-assessment lock instead, reading it afresh too, in the same
     statement (before writing one of its assessments)."""
     everything, values = scope.by_id(actor, via, "patient_id", patient_id)
     statements = _LOCK if for_update else _LOCK_FOR_ASSESSMENT if for_assessment else _GET
@@ -263,16 +267,6 @@ def _hand_on_assessments(patient: Patient) -> None:
                        .values(clinician_id=patient.clinician_id).execution_options(synchronize_session=False))
 
 
-_LOCK_LAST_ASSESSMENT = select(Patient.id).where(Patient.id == bindparam("patient_id")).with_for_update(key_share=True)
-
-
-def lock_last_assessment(patient_id: int) -> None:
-    """Before writing one of the patient's assessments: lock the patient's row (FOR NO KEY UPDATE:
-    writers of the same patient's assessments take turns, while reads and foreign-key checks go on),
-    so `refresh_last_assessment`, a later statement, sees every assessment committed before."""
-    db.session.execute(_LOCK_LAST_ASSESSMENT, {"patient_id": patient_id})
-
-
 def _latest(column):
     return (select(column).where(Assessment.patient_id == bindparam("patient_id"))
             .order_by(Assessment.date.desc(), Assessment.id.desc()).limit(1).scalar_subquery())
@@ -291,7 +285,7 @@ def refresh_last_assessment_from(written: FromClause) -> Update:
     """The UPDATE of `refresh_last_assessment` for the patients `:touched` (a list of ids), to run in
     the statement that writes one assessment, `written` (its RETURNING as a CTE: id, patient_id, date,
     score), whose changes the UPDATE would not see: the assessment as `written` gives it stands in for
-    its stored row (`lock_last_assessment` first, each patient in an earlier statement)."""
+    its stored row (the last-assessment lock first, each patient in an earlier statement)."""
     patients, assessments = cast(Table, Patient.__table__), cast(Table, Assessment.__table__)
     stored = (select(assessments.c.id, assessments.c.date, assessments.c.score)
               .where(assessments.c.patient_id == patients.c.id, assessments.c.id.not_in(select(written.c.id))))
@@ -309,7 +303,7 @@ def refresh_last_assessment_from(written: FromClause) -> Update:
 
 def refresh_last_assessment(patient_id: int) -> None:
     """Set the patient's last assessment date and score from its assessments (latest date, then
-    latest id), in the current transaction, after writing one of them (`lock_last_assessment` first)."""
+    latest id), in the current transaction, after writing one of them (the last-assessment lock first)."""
     db.session.execute(_REFRESH_LAST_ASSESSMENT, {"patient_id": patient_id})
 
 
