@@ -3,9 +3,9 @@ assessment with a tooltip, no JavaScript, legible when printed.
 
 A patient page draws a chart per assessment type, each of some thirty values. They are drawn here,
 not by a Jinja macro, which escaped and joined them one expression at a time (8 % of the page's
-worker CPU). The grid, the axes and their titles are the same in every chart and are drawn once. Only the
-type is text from a user, and it is escaped; the rest are numbers and dates (a date's str is
-YYYY-MM-DD)."""
+worker CPU). The grid, the axes and their titles are the same in every chart and are drawn once.
+Only the type is text from a user, and it is escaped; the rest are numbers and dates (a date's str
+is YYYY-MM-DD)."""
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,10 +33,6 @@ class Chart:
     type: str
     points: list[Point]
     x_ticks: list[tuple[float, str]]
-
-    @property
-    def line(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
 
     @property
     def svg(self) -> Markup:
@@ -119,7 +115,8 @@ def _figure(chart: Chart) -> Markup:
         for i, (x, label) in enumerate(chart.x_ticks))
     line = ""
     if len(points) > 1:
-        line = (f'\n    <polyline class="trend-line" points="{chart.line}" fill="none" stroke="#0060a0"'
+        trace = " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
+        line = (f'\n    <polyline class="trend-line" points="{trace}" fill="none" stroke="#0060a0"'
                 ' stroke-width="2.5"\n              stroke-linejoin="round" stroke-linecap="round"/>')
     circles = "".join(
         f'\n    <circle class="trend-point" cx="{p.x:.1f}" cy="{p.y:.1f}" r="5" fill="#ffffff" stroke="#0060a0"'
