@@ -93,6 +93,9 @@ def from_environment(instance_path: str) -> dict:
         "DATABASE_STATEMENT_TIMEOUT": _seconds("DATABASE_STATEMENT_TIMEOUT", 15),
         "DATABASE_LOCK_TIMEOUT": _seconds("DATABASE_LOCK_TIMEOUT", 5),
         "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT": _seconds("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", 20),
+        # The hot paths' statements prepared once per connection (PostgreSQL); off behind a pooler
+        # that hands each transaction to any server connection (PgBouncer in transaction mode).
+        "DATABASE_PREPARED_STATEMENTS": _on_off("DATABASE_PREPARED_STATEMENTS", default=True),
         "HEALTHPAL_OPEN_REGISTRATION": _on_off("HEALTHPAL_OPEN_REGISTRATION"),
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=_int("JWT_ACCESS_TOKEN_SECONDS", 30 * 60)),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=_int("JWT_REFRESH_TOKEN_SECONDS", 24 * 3600)),

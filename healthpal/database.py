@@ -26,6 +26,7 @@ from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, STATUS_SETUP, co
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Dialect, Engine, make_url
 
+from healthpal import prepared_statements
 from healthpal.extensions import db
 
 # What SQLite says when the database itself cannot be used (rather than the statement being wrong).
@@ -43,13 +44,16 @@ _RETURNED_AT = "healthpal.returned_at"
 def init_app(app: Flask) -> None:
     """After Flask-SQLAlchemy is bound (teardowns run last-registered first): each app context's
     session ends here, even over a connection lost after the answer was ready. PostgreSQL's pooled
-    connections are checked as they are lent (`check_out`)."""
+    connections are checked as they are lent (`check_out`), and the hot paths' statements are
+    prepared on them (`prepared_statements`) unless DATABASE_PREPARED_STATEMENTS is off."""
     app.teardown_appcontext(end_session)
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "postgresql":
         event.listen(engine, "checkin", _note_return)
         event.listen(engine, "checkout", partial(check_out, engine.dialect))
+        if app.config["DATABASE_PREPARED_STATEMENTS"]:
+            prepared_statements.install(engine)
     if not event.contains(db.session, "after_commit", _note_commit):
         event.listen(db.session, "after_commit", _note_commit)
 

@@ -17,6 +17,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The execution options of a statement PostgreSQL prepares once per connection instead of planning
+# it on every request (healthpal/prepared_statements.py): the hot paths' point reads and writes.
+PREPARED = {"healthpal_prepared": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -29,7 +29,7 @@ from healthpal.domain import audit, audit_guard, clock, patients, rules, scope, 
 from healthpal.domain.exceptions import Conflict, Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate, running_total
 from healthpal.domain.transactions import atomic
-from healthpal.extensions import db
+from healthpal.extensions import PREPARED, db
 from healthpal.models import Assessment, AssessmentCount, AssessmentMonthCount, Patient, QARound, User, question_digest
 
 FIELDS = ("patient", "type", "date", "score", "qna_rounds")
@@ -106,15 +106,16 @@ _READ = {everything: audit.audited_read(select(Assessment).where(*_by_id(everyth
 def _lock_patients(everything: bool) -> Select:
     # (a visible assessment's patient is its clinician's: the constraint on clinician_id keeps it so)
     current = select(Assessment.patient_id).where(*_by_id(everything)).scalar_subquery()
-    stmt = select(Patient).where(Patient.id.in_([current, bindparam("target_id")]))
+    stmt = select(Patient).where(Patient.id.in_([current, bindparam("target_id", type_=Patient.id.type)]))
     if not everything:
         stmt = stmt.where(Patient.clinician_id == bindparam("actor_id"))
-    return stmt.order_by(Patient.id).with_for_update(key_share=True).execution_options(populate_existing=True)
+    return (stmt.order_by(Patient.id).with_for_update(key_share=True)
+            .execution_options(populate_existing=True, **PREPARED))
 
 
 _LOCK_PATIENTS = {everything: _lock_patients(everything) for everything in (False, True)}
 _LOCK = {everything: select(Assessment).where(*_by_id(everything)).with_for_update(of=Assessment)
-         .options(joinedload(Assessment.rounds)).execution_options(populate_existing=True)
+         .options(joinedload(Assessment.rounds)).execution_options(populate_existing=True, **PREPARED)
          for everything in (False, True)}
 MOVED_MEANWHILE = "This assessment was moved to another patient at the same moment; nothing was saved. Try again."
 
@@ -366,7 +367,7 @@ _UPDATE = (update_rows(_ASSESSMENTS)
            .returning(*_WRITTEN).execution_options(**audit_guard.WRITES))
 _INSERT_ROUNDS = insert(_ROUNDS).returning(_ROUNDS.c.position, _ROUNDS.c.id).execution_options(**audit_guard.WRITES)
 _DELETE_ROUNDS = (delete_rows(_ROUNDS).where(_ROUNDS.c.assessment_id == bindparam("assessment_id"))
-                  .execution_options(**audit_guard.WRITES))
+                  .execution_options(**audit_guard.WRITES, **PREPARED))
 
 
 _ROUND_COLUMNS = ("position", "question", "question_digest", "answer")
@@ -403,7 +404,7 @@ def _one_statement(write, *, rounds: bool, touched: bool) -> Insert:
     if touched:
         parts.append(patients.refresh_last_assessment_from(written).cte("refreshed"))
     event = audit.insert_for(written)
-    return event.add_cte(*parts).returning(event.table.c.entity_id, round_ids)
+    return event.add_cte(*parts).returning(event.table.c.entity_id, round_ids).execution_options(**PREPARED)
 
 
 _ONE_STATEMENT = {(write, rounds, touched): _one_statement(statement, rounds=rounds, touched=touched)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 from healthpal.domain import channels, clock
 from healthpal.domain.exceptions import NotFound
 from healthpal.domain.transactions import atomic
-from healthpal.extensions import db
+from healthpal.extensions import PREPARED, db
 from healthpal.models import AuditEvent, Model, Patient, User
 
 CREATE, UPDATE, DELETE, READ, PURGE, EXPORT = "create", "update", "delete", "read", "purge", "export"
@@ -136,7 +136,8 @@ def audited_read(found: Select, model: type[Model], *, patient_column: str,
     event = insert_for(rows, patient_column=patient_column).cte("read_event")
     record = aliased(model, rows)
     return AuditedRead(model=model, plain=found.options(*(options(model) if options else ())),
-                       with_event=select(record).add_cte(event).options(*(options(record) if options else ())))
+                       with_event=select(record).add_cte(event).options(*(options(record) if options else ()))
+                       .execution_options(**PREPARED))
 
 
 def read(statements: AuditedRead, values: dict, *, actor, via: str) -> Any:

@@ -13,7 +13,7 @@ from healthpal.domain import audit, channels, clock, rules, scope, snapshots, ve
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate, running_total
 from healthpal.domain.transactions import atomic
-from healthpal.extensions import db
+from healthpal.extensions import PREPARED, db
 from healthpal.models import Assessment, Patient, PatientCount, User
 
 FIELDS = ("full_name", "gender", "birthdate", "phone", "address", "address_label")
@@ -48,7 +48,7 @@ def age(patient: Patient, today: date | None = None) -> int:
 
 def _by_id(everything: bool) -> Select:
     """SELECT of the patient `:patient_id` among those `:actor_id` sees (`everything`: all)."""
-    stmt = select(Patient).where(Patient.id == bindparam("patient_id"))
+    stmt = select(Patient).where(Patient.id == bindparam("patient_id")).execution_options(**PREPARED)
     return stmt if everything else stmt.where(Patient.clinician_id == bindparam("actor_id"))
 
 

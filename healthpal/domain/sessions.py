@@ -20,7 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from healthpal.domain import audit, clock, rules
 from healthpal.domain.exceptions import NotFound
 from healthpal.domain.transactions import atomic
-from healthpal.extensions import db
+from healthpal.extensions import PREPARED, db
 from healthpal.models import SessionRecord, User
 
 PORTAL, APP = "portal", "app"
@@ -52,14 +52,15 @@ _NAMED_AND_LIVE = (_SESSIONS.c.digest == bindparam("digest"), _SESSIONS.c.kind =
                    _SESSIONS.c.expires_at > bindparam("now"))
 # The lookup of a presented session, built once (each request runs it).
 _PRESENTED = (select(SessionRecord).outerjoin(SessionRecord.user).options(contains_eager(SessionRecord.user))
-              .where(*_NAMED_AND_LIVE))
+              .where(*_NAMED_AND_LIVE).execution_options(**PREPARED))
 _PRESENTED_NOT_IDLE = _PRESENTED.where(SessionRecord.last_used_at > bindparam("idle_since"))
 # A mobile sign-in still honoured (`honoured`'s judgement, its account's checks in the WHERE), with
 # its account's columns: one row, read without the ORM's loading (every API request runs it).
 _APP_SIGN_IN = (select(_SESSIONS.c.id, *_USERS.columns)
                 .join_from(_SESSIONS, _USERS, _USERS.c.id == _SESSIONS.c.user_id)
                 .where(*_NAMED_AND_LIVE, _USERS.c.id == bindparam("user_id"), _USERS.c.key == bindparam("user_key"),
-                       _USERS.c.is_active))
+                       _USERS.c.is_active)
+                .execution_options(**PREPARED))
 _USER_FIELDS = tuple(column.key for column in _USERS.columns)
 
 

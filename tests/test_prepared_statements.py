@@ -1,0 +1,155 @@
+"""The hot paths' statements are prepared once per PostgreSQL connection (healthpal/prepared_statements.py):
+what PostgreSQL's own `pg_prepared_statements` holds after real requests, lists left out, the setting
+that turns it off, a connection lost and replaced, and statements whose text is awkward to prepare."""
+import pytest
+from flask import current_app
+from sqlalchemy import Integer, bindparam, create_engine, literal_column, select, text
+from sqlalchemy.pool import NullPool
+
+from healthpal.extensions import PREPARED, db
+from healthpal.models import Patient, SessionRecord
+from tests import factories
+from tests.api.support import Api
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(autouse=True)
+def _postgresql(database_uri):
+    if not database_uri.startswith("postgresql"):
+        pytest.skip("prepared statements are PostgreSQL's (set TEST_DATABASE_URL)")
+
+ROUNDS = [{"question": "Sleep?", "answer": "Badly"}, {"question": "Mood?", "answer": "Low"}]
+
+
+def prepared() -> dict[str, tuple[str, int]]:
+    """This connection's prepared statements: name → (statement, times PostgreSQL has planned or
+    reused a plan for it). The tests run one request at a time, so the pool lends this connection
+    to each of them in turn."""
+    rows = db.session.execute(text("SELECT name, statement, generic_plans + custom_plans FROM pg_prepared_statements"))
+    found = {name: (statement, runs) for name, statement, runs in rows}
+    db.session.rollback()
+    return found
+
+
+def statements_with(found: dict, fragment: str) -> list[tuple[str, int]]:
+    return [entry for entry in found.values() if fragment in entry[0]]
+
+
+def one_connection(another_app, **config):
+    """An app whose pool holds a single connection, so that every request and `prepared` use it."""
+    return another_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "hide_parameters": True}, **config)
+
+
+def signed_in(app, clinician) -> tuple[Api, int]:
+    """A client of `app` signed in as `clinician`, and one of their patients' id. (Read once: the test's
+    own session would hold the pool's one connection to read a record again after a request.)"""
+    api = Api(app.test_client(), clinician)
+    patient_id = factories.make_patient(clinician).id
+    db.session.rollback()
+    return api, patient_id
+
+
+def test_detail_reads_and_assessment_writes_are_prepared_once_and_reused(another_app, clinician):
+    app = one_connection(another_app)
+    with app.app_context():
+        api, patient_id = signed_in(app, clinician)
+        for _ in range(3):
+            assert api.get(f"/api/patients/{patient_id}/").status_code == 200
+        created = api.post("/api/assessments/", json={"patient": patient_id, "type": "PHQ-9", "date": "2026-01-05",
+                                                       "score": 40, "qna_rounds": ROUNDS})
+        assert created.status_code == 201, created.json
+        changed = api.patch(f"/api/assessments/{created.json['id']}/",
+                            json={"score": 41, "qna_rounds": [{"question": "Appetite?", "answer": "Good"}]})
+        assert changed.status_code == 200 and changed.json["score"] == 41
+        assert api.get(f"/api/assessments/{created.json['id']}/").json["qna_rounds"] == [
+            {"question": "Appetite?", "answer": "Good"}]
+
+        found = prepared()
+        sign_ins = statements_with(found, "FROM sessions JOIN users")
+        patient_reads = statements_with(found, "INSERT INTO audit_events")
+        assert len(sign_ins) == 1 and sign_ins[0][1] >= 6        # one statement, run by every request
+        assert [runs for statement, runs in patient_reads if "'patient'" not in statement and "FROM patients" in
+                statement.split("read_event")[0]] == [3]        # the patient's audited read: planned once, run 3 times
+        assert statements_with(found, "INSERT INTO assessments")
+        assert statements_with(found, "UPDATE assessments SET")
+        assert len(found) == len({statement for statement, _ in found.values()})   # none prepared twice
+
+
+def test_lists_are_planned_for_each_request(another_app, clinician):
+    """A list's best plan depends on how many rows the clinician has: it is not prepared."""
+    app = one_connection(another_app)
+    with app.app_context():
+        api, patient_id = signed_in(app, clinician)
+        assert api.post("/api/assessments/", json={"patient": patient_id, "type": "PHQ-9", "date": "2026-01-05",
+                                                   "score": 40, "qna_rounds": ROUNDS}).status_code == 201
+        assert api.get("/api/auth/user/").status_code == 200
+        before = prepared()
+        for url in ("/api/patients/?ordering=-birthdate", "/api/assessments/?page_size=1", "/api/assessments/?type=x"):
+            assert api.get(url).status_code == 200
+        after = prepared()
+        assert after.keys() == before.keys()
+        assert {name: runs - before[name][1] for name, (_, runs) in after.items()} == {
+            name: 3 if "FROM sessions JOIN users" in statement else 0 for name, (statement, _) in before.items()}
+
+
+def test_turned_off_nothing_is_prepared(another_app, clinician):
+    app = one_connection(another_app, DATABASE_PREPARED_STATEMENTS=False)
+    with app.app_context():
+        api, patient_id = signed_in(app, clinician)
+        assert api.get(f"/api/patients/{patient_id}/").json["id"] == patient_id
+        assert api.post("/api/assessments/", json={"patient": patient_id, "type": "PHQ-9", "date": "2026-01-05",
+                                                   "score": 40, "qna_rounds": ROUNDS}).status_code == 201
+        assert prepared() == {}
+
+
+def test_a_connection_lost_is_replaced_and_its_statements_prepared_again(another_app, clinician):
+    app = one_connection(another_app)
+    with app.app_context():
+        api, patient_id = signed_in(app, clinician)
+        assert api.get(f"/api/patients/{patient_id}/").status_code == 200
+        backend = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.rollback()
+        with create_engine(db.engine.url, poolclass=NullPool).connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        assert api.get(f"/api/patients/{patient_id}/").status_code == 200
+        assert db.session.scalar(text("SELECT pg_backend_pid()")) != backend
+        db.session.rollback()
+        assert statements_with(prepared(), "FROM sessions JOIN users")
+
+
+def test_a_percent_sign_and_an_expanding_in_list_are_prepared_as_written(another_app, clinician):
+    with one_connection(another_app).app_context():
+        patients = [factories.make_patient(clinician, full_name=name) for name in ("Ann Lee", "Bo Lee", "Cy Day")]
+        ids = [patient.id for patient in patients]
+        db.session.rollback()
+        statement = (select(literal_column("'100%'"), Patient.full_name)
+                     .where(Patient.id.in_(bindparam("ids", expanding=True)),
+                            Patient.full_name.like(bindparam("pattern")),
+                            Patient.id > bindparam("above", type_=Integer))
+                     .order_by(Patient.id).execution_options(**PREPARED))
+        for _ in range(2):
+            assert db.session.execute(statement, {"ids": ids[:1], "pattern": "%Lee", "above": 0}).all() == [
+                ("100%", "Ann Lee")]
+            assert db.session.execute(statement, {"ids": ids, "pattern": "%Lee", "above": ids[0]}).all() == [
+                ("100%", "Bo Lee")]
+        db.session.rollback()
+        assert len(statements_with(prepared(), "'100%'")) == 2      # one for each length of the list
+
+
+def test_values_a_column_could_not_hold_are_compared_as_sent(another_app, clinician):
+    """A parameter's type is its column's, widened: a string one character longer than the column's
+    length is not cut back to a stored value, an id past INTEGER's range finds nothing."""
+    with one_connection(another_app).app_context():
+        signed_in(current_app._get_current_object(), clinician)
+        digest = db.session.scalar(select(SessionRecord.digest))
+        by_digest = select(SessionRecord.id).where(SessionRecord.digest == bindparam("digest")).execution_options(
+            **PREPARED)
+        by_id = select(Patient.id).where(Patient.id == bindparam("id")).execution_options(**PREPARED)
+        assert len(digest) == SessionRecord.digest.type.length
+        for _ in range(2):
+            assert db.session.execute(by_digest, {"digest": digest}).all()
+            assert db.session.execute(by_digest, {"digest": digest + "0"}).all() == []
+            assert db.session.execute(by_id, {"id": 2**31}).all() == []
+        db.session.rollback()
+        assert len(prepared()) == 2
