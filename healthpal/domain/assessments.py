@@ -570,6 +570,7 @@ def _history(everything: bool) -> Select:
         select(Assessment.id, Assessment.type, Assessment.date, Assessment.score, rounds.label("rounds"))
         .where(Assessment.patient_id == bindparam("patient_id"))
         .order_by(Assessment.date.desc(), Assessment.id.desc())
+        .execution_options(**PREPARED)      # one patient's rows, whoever's: its plan is the same for all
     )
     return stmt if everything else stmt.where(Assessment.clinician_id == bindparam("actor_id"))
 
