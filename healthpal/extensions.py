@@ -1,4 +1,5 @@
-"""Flask extensions, created unbound; the app factory binds them."""
+"""Flask extensions, created unbound (the app factory binds them), and how the models and statements
+they carry are named and marked."""
 from flask_jwt_extended import JWTManager
 from flask_login import LoginManager
 from flask_migrate import Migrate
