@@ -13,6 +13,11 @@ Mark only point reads and writes (by id, in the signed-in user's scope): after f
 PostgreSQL may keep one generic plan for a prepared statement, which suits them, while a list's
 best plan depends on how many rows the clinician has, so lists are planned for each request.
 
+A migration that changes the type of a column such a statement returns (a longer VARCHAR) makes
+PostgreSQL refuse to run it as prepared ("cached plan must not change result type"): that error
+discards the connection, with its prepared statements, as a lost one is, and the request runs
+again on a fresh connection (`healthpal.errors`).
+
 SQL-level prepared statements live in the server's session: behind a pooler that hands each
 transaction to any server connection (PgBouncer in transaction mode) they must be turned off
 (`DATABASE_PREPARED_STATEMENTS=off`); every statement is then sent as text.
@@ -20,8 +25,9 @@ transaction to any server connection (PgBouncer in transaction mode) they must b
 import re
 from typing import cast
 
+from psycopg2.errors import FeatureNotSupported
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.exc import CompileError, UnsupportedCompilationError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -33,6 +39,7 @@ _OPTION = next(iter(PREPARED))
 _PREPARED_HERE = "healthpal.prepared"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 _EXPANDED = re.compile(r"_\d+$")   # `id_1_2`: the second value of the expanded IN list `id_1`
+_RESULT_TYPE_CHANGED = "cached plan must not change result type"
 _UNKNOWN = "unknown"               # a type PostgreSQL infers from where the parameter stands
 # A parameter's type is its column's, widened so that a value the column could not hold is still
 # compared as sent: an id past INTEGER's range finds no row (rather than failing to convert), a string
@@ -46,6 +53,7 @@ def install(engine: Engine) -> None:
     """Send `engine`'s marked statements as prepared statements (PostgreSQL only)."""
     if engine.dialect.name == "postgresql" and not event.contains(engine, "do_execute", _as_prepared):
         event.listen(engine, "do_execute", _as_prepared)
+        event.listen(engine, "handle_error", _replan)
 
 
 def _as_prepared(cursor, statement: str, parameters, context) -> bool:
@@ -60,6 +68,14 @@ def _as_prepared(cursor, statement: str, parameters, context) -> bool:
         prepared[statement] = execute
     cursor.execute(execute, parameters)
     return True
+
+
+def _replan(context: ExceptionContext) -> None:
+    """A prepared statement whose result no longer has the type it was prepared with: the connection
+    is discarded as if lost (SQLAlchemy invalidates it, its prepared statements go with it)."""
+    error = context.original_exception
+    if isinstance(error, FeatureNotSupported) and _RESULT_TYPE_CHANGED in str(error):
+        context.is_disconnect = True
 
 
 def _prepare(cursor, statement: str, context: DefaultExecutionContext, *, name: str) -> str:

@@ -1,6 +1,7 @@
 """The hot paths' statements are prepared once per PostgreSQL connection (healthpal/prepared_statements.py):
 what PostgreSQL's own `pg_prepared_statements` holds after real requests, lists left out, the setting
-that turns it off, a connection lost and replaced, and statements whose text is awkward to prepare."""
+that turns it off, a connection lost and replaced, a column's type changed by a migration, and
+statements whose text is awkward to prepare."""
 import pytest
 from flask import current_app
 from sqlalchemy import Integer, bindparam, create_engine, literal_column, select, text
@@ -153,3 +154,25 @@ def test_values_a_column_could_not_hold_are_compared_as_sent(another_app, clinic
             assert db.session.execute(by_id, {"id": 2**31}).all() == []
         db.session.rollback()
         assert len(prepared()) == 2
+
+
+def test_a_column_whose_type_changes_under_a_prepared_statement_costs_no_request(another_app, clinician):
+    """A migration that lengthens a VARCHAR the sign-in check returns: PostgreSQL refuses the statement
+    as prepared, the connection is replaced and the request runs again on it."""
+    app = one_connection(another_app)
+    with app.app_context():
+        api, patient_id = signed_in(app, clinician)
+        assert api.get(f"/api/patients/{patient_id}/").status_code == 200
+        backend = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.rollback()
+        outside = create_engine(db.engine.url, poolclass=NullPool)
+        try:
+            with outside.begin() as migration:
+                migration.execute(text("ALTER TABLE users ALTER COLUMN first_name TYPE varchar(200)"))
+            assert api.get(f"/api/patients/{patient_id}/").json["id"] == patient_id
+            assert db.session.scalar(text("SELECT pg_backend_pid()")) != backend
+            db.session.rollback()
+        finally:
+            with outside.begin() as migration:
+                migration.execute(text("ALTER TABLE users ALTER COLUMN first_name TYPE varchar(150)"))
+            outside.dispose()
