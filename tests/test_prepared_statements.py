@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import Integer, bindparam, create_engine, literal_column, select, text
 from sqlalchemy.pool import NullPool
 
+from healthpal.domain import audit
 from healthpal.extensions import PREPARED, db
 from healthpal.models import Patient, SessionRecord
 from tests import factories
@@ -176,3 +177,21 @@ def test_a_column_whose_type_changes_under_a_prepared_statement_costs_no_request
             with outside.begin() as migration:
                 migration.execute(text("ALTER TABLE users ALTER COLUMN first_name TYPE varchar(150)"))
             outside.dispose()
+
+
+def test_who_last_changed_a_record_reads_the_partial_index_even_in_a_plan_made_for_any_record(
+        another_app, clinician):
+    """The pages' "last changed by" is prepared with its actions written in: PostgreSQL's generic
+    plan, which it may keep after five runs, still reads migration 0010's index of creates and updates."""
+    app = one_connection(another_app)
+    with app.app_context():
+        patient = factories.make_patient(clinician)
+        for _ in range(6):
+            assert audit.last_change(patient).actor_username == clinician.username
+        db.session.rollback()
+        [name] = [name for name, (statement, _) in prepared().items() if "FROM audit_events" in statement]
+        db.session.execute(text("SET plan_cache_mode = force_generic_plan"))   # its values: type, id, LIMIT
+        plan = db.session.execute(text(f"EXPLAIN EXECUTE {name}('patient', {patient.id}, 1)")).scalars().all()
+        db.session.execute(text("RESET plan_cache_mode"))
+        db.session.rollback()
+        assert any("ix_audit_events_entity_changes" in line for line in plan), plan

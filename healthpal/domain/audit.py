@@ -213,13 +213,16 @@ class Change:
     at: datetime
 
 
-# Each record's page asks who last changed it: the statement is built once.
+# Each record's page asks who last changed it: the statement is built once, and prepared. Its actions
+# are written into it, not sent as values, so that even a plan made for any record reads the partial
+# index of creates and updates (migration 0010).
 _LAST_CHANGE = (
     select(AuditEvent.at, AuditEvent.actor_username, User)
     .outerjoin(User, User.id == AuditEvent.actor_id)
     .where(AuditEvent.entity_type == bindparam("entity_type"), AuditEvent.entity_id == bindparam("entity_id"),
-           AuditEvent.action.in_((CREATE, UPDATE)))
+           AuditEvent.action.in_(bindparam("changes", (CREATE, UPDATE), expanding=True, literal_execute=True)))
     .order_by(AuditEvent.id.desc()).limit(1)  # writes to one record are serialised by its row lock
+    .execution_options(**PREPARED)
 )
 
 
