@@ -2,6 +2,8 @@
 what PostgreSQL's own `pg_prepared_statements` holds after real requests, lists left out, the setting
 that turns it off, a connection lost and replaced, a column's type changed by a migration, and
 statements whose text is awkward to prepare."""
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import Integer, bindparam, create_engine, literal_column, select, text
 from sqlalchemy.pool import NullPool
@@ -43,6 +45,31 @@ def one_connection(another_app, **config):
     return another_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "hide_parameters": True}, **config)
 
 
+@contextmanager
+def outside(app):
+    """A connection of its own to the app's database, beside the pool (which holds its one)."""
+    engine = create_engine(db.engine.url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def backend_after_a_detail_read(api: Api, patient_id: int) -> int:
+    """The server process of the pool's one connection, once a detail read has prepared its statements."""
+    response = api.get(f"/api/patients/{patient_id}/")
+    assert response.status_code == 200 and response.json["id"] == patient_id
+    backend = db.session.scalar(text("SELECT pg_backend_pid()"))
+    db.session.rollback()
+    return backend
+
+
+def new_assessment(api: Api, patient_id: int):
+    return api.post("/api/assessments/", json={"patient": patient_id, "type": "PHQ-9", "date": "2026-01-05",
+                                               "score": 40, "qna_rounds": ROUNDS})
+
+
 def signed_in(app, clinician) -> tuple[Api, int]:
     """A client of `app` signed in as `clinician`, and one of their patients' id. (Read once: the test's
     own session would hold the pool's one connection to read a record again after a request.)"""
@@ -58,8 +85,7 @@ def test_detail_reads_and_assessment_writes_are_prepared_once_and_reused(another
         api, patient_id = signed_in(app, clinician)
         for _ in range(3):
             assert api.get(f"/api/patients/{patient_id}/").status_code == 200
-        created = api.post("/api/assessments/", json={"patient": patient_id, "type": "PHQ-9", "date": "2026-01-05",
-                                                       "score": 40, "qna_rounds": ROUNDS})
+        created = new_assessment(api, patient_id)
         assert created.status_code == 201, created.json
         changed = api.patch(f"/api/assessments/{created.json['id']}/",
                             json={"score": 41, "qna_rounds": [{"question": "Appetite?", "answer": "Good"}]})
@@ -83,8 +109,7 @@ def test_lists_are_planned_for_each_request(another_app, clinician):
     app = one_connection(another_app)
     with app.app_context():
         api, patient_id = signed_in(app, clinician)
-        assert api.post("/api/assessments/", json={"patient": patient_id, "type": "PHQ-9", "date": "2026-01-05",
-                                                   "score": 40, "qna_rounds": ROUNDS}).status_code == 201
+        assert new_assessment(api, patient_id).status_code == 201
         assert api.get("/api/auth/user/").status_code == 200
         before = prepared()
         for url in ("/api/patients/?ordering=-birthdate", "/api/assessments/?page_size=1", "/api/assessments/?type=x"):
@@ -100,8 +125,7 @@ def test_turned_off_nothing_is_prepared(another_app, clinician):
     with app.app_context():
         api, patient_id = signed_in(app, clinician)
         assert api.get(f"/api/patients/{patient_id}/").json["id"] == patient_id
-        assert api.post("/api/assessments/", json={"patient": patient_id, "type": "PHQ-9", "date": "2026-01-05",
-                                                   "score": 40, "qna_rounds": ROUNDS}).status_code == 201
+        assert new_assessment(api, patient_id).status_code == 201
         assert prepared() == {}
 
 
@@ -109,14 +133,10 @@ def test_a_connection_lost_is_replaced_and_its_statements_prepared_again(another
     app = one_connection(another_app)
     with app.app_context():
         api, patient_id = signed_in(app, clinician)
-        assert api.get(f"/api/patients/{patient_id}/").status_code == 200
-        backend = db.session.scalar(text("SELECT pg_backend_pid()"))
-        db.session.rollback()
-        with create_engine(db.engine.url, poolclass=NullPool).connect() as other:
+        backend = backend_after_a_detail_read(api, patient_id)
+        with outside(app) as other:
             other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-        assert api.get(f"/api/patients/{patient_id}/").status_code == 200
-        assert db.session.scalar(text("SELECT pg_backend_pid()")) != backend
-        db.session.rollback()
+        assert backend_after_a_detail_read(api, patient_id) != backend
         assert statements_with(prepared(), "FROM sessions JOIN users")
 
 
@@ -164,20 +184,14 @@ def test_a_column_whose_type_changes_under_a_prepared_statement_costs_no_request
     app = one_connection(another_app)
     with app.app_context():
         api, patient_id = signed_in(app, clinician)
-        assert api.get(f"/api/patients/{patient_id}/").status_code == 200
-        backend = db.session.scalar(text("SELECT pg_backend_pid()"))
-        db.session.rollback()
-        outside = create_engine(db.engine.url, poolclass=NullPool)
+        backend = backend_after_a_detail_read(api, patient_id)
         try:
-            with outside.begin() as migration:
+            with outside(app) as migration:
                 migration.execute(text("ALTER TABLE users ALTER COLUMN first_name TYPE varchar(200)"))
-            assert api.get(f"/api/patients/{patient_id}/").json["id"] == patient_id
-            assert db.session.scalar(text("SELECT pg_backend_pid()")) != backend
-            db.session.rollback()
+            assert backend_after_a_detail_read(api, patient_id) != backend
         finally:
-            with outside.begin() as migration:
+            with outside(app) as migration:
                 migration.execute(text("ALTER TABLE users ALTER COLUMN first_name TYPE varchar(150)"))
-            outside.dispose()
 
 
 def test_who_last_changed_a_record_reads_the_partial_index_even_in_a_plan_made_for_any_record(
