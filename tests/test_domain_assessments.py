@@ -128,6 +128,18 @@ def test_patch_leaves_rounds_alone_unless_sent_then_replaces_them_whole(patient)
     assert count(QARound) == 2
 
 
+def test_rounds_replaced_by_the_same_questions_swapped_take_each_others_places(patient):
+    """The new rounds take the old ones' positions and questions (each unique per assessment): the
+    old rows are gone before the new ones are written, in one statement on PostgreSQL."""
+    assessment = new(patient, date="2024-01-15")
+    swapped = [{"question": "Any pain?", "answer": "Yes"}, {"question": "How do you feel?", "answer": "Tired"}]
+    updated = assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id,
+                                 data={"qna_rounds": swapped}, partial=True)
+    assert pairs(updated) == pairs(reloaded(Assessment, assessment.id)) == [("Any pain?", "Yes"),
+                                                                            ("How do you feel?", "Tired")]
+    assert count(QARound) == 2
+
+
 def test_patch_null_date_is_refused(patient):
     assessment = new(patient, date="2024-01-15")
     errors = errors_of(lambda: assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id,

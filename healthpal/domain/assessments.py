@@ -367,21 +367,26 @@ _UPDATE = (update_rows(_ASSESSMENTS)
            .returning(*_WRITTEN).execution_options(**audit_guard.WRITES))
 _INSERT_ROUNDS = insert(_ROUNDS).returning(_ROUNDS.c.position, _ROUNDS.c.id).execution_options(**audit_guard.WRITES)
 _DELETE_ROUNDS = (delete_rows(_ROUNDS).where(_ROUNDS.c.assessment_id == bindparam("assessment_id"))
-                  .execution_options(**audit_guard.WRITES, **PREPARED))
+                  .execution_options(**audit_guard.WRITES))
+# The same, for the UPDATE's one statement: the rounds of the assessment it writes.
+_DELETE_OLD_ROUNDS = delete_rows(_ROUNDS).where(_ROUNDS.c.assessment_id == _value("id")).returning(_ROUNDS.c.id)
 
 
 _ROUND_COLUMNS = ("position", "question", "question_digest", "answer")
 
 
-def _rounds_from(written) -> Insert:
+def _rounds_from(written, replaced=None) -> Insert:
     """INSERT of the rounds sent as one array per column (`_arrays`) for the assessment `written` names
-    (a CTE), returning their ids and positions (PostgreSQL)."""
+    (a CTE), returning their ids and positions (PostgreSQL). `replaced`: the DELETE of its old rounds
+    (a CTE), which the INSERT waits for: it counts their rows before it inserts a row (the parts of
+    one statement otherwise run in no set order, and the new rounds may take the old ones' positions
+    and questions, which are unique per assessment)."""
     sent = (func.unnest(*[bindparam(f"rounds_{name}", type_=ARRAY(_ROUNDS.c[name].type)) for name in _ROUND_COLUMNS])
             .table_valued(*_ROUND_COLUMNS).render_derived())
-    return (insert(_ROUNDS)
-            .from_select(["assessment_id", *_ROUND_COLUMNS],
-                         select(written.c.id, *[sent.c[name] for name in _ROUND_COLUMNS]).select_from(written)
-                         .join(sent, true()))
+    rows = select(written.c.id, *[sent.c[name] for name in _ROUND_COLUMNS]).select_from(written).join(sent, true())
+    if replaced is not None:
+        rows = rows.where(select(func.count()).select_from(replaced).scalar_subquery() >= 0)
+    return (insert(_ROUNDS).from_select(["assessment_id", *_ROUND_COLUMNS], rows)
             .returning(_ROUNDS.c.id, _ROUNDS.c.position))
 
 
@@ -392,13 +397,18 @@ def _arrays(rows: list[dict]) -> dict:
 
 def _one_statement(write, *, rounds: bool, touched: bool) -> Insert:
     """`write` (an assessment's INSERT or UPDATE, returning `_WRITTEN`) with, in the same statement,
-    its rounds (`rounds`), the last assessment of the patients `:touched` (`touched`) and its audit
-    event, which returns the assessment's id, and its rounds' ids in order (PostgreSQL)."""
+    its rounds (`rounds`; an UPDATE's replace its old ones, deleted there too), the last assessment of
+    the patients `:touched` (`touched`) and its audit event, which returns the assessment's id, and its
+    rounds' ids in order (PostgreSQL)."""
     written = write.cte("written")
     parts = []
     round_ids: ColumnElement = literal(None)
     if rounds:
-        stored = _rounds_from(written).cte("written_rounds")
+        replaced = None
+        if write is _UPDATE:
+            replaced = _DELETE_OLD_ROUNDS.cte("replaced_rounds")
+            parts.append(replaced)
+        stored = _rounds_from(written, replaced).cte("written_rounds")
         parts.append(stored)
         round_ids = select(func.array_agg(aggregate_order_by(stored.c.id, stored.c.position))).scalar_subquery()
     if touched:
@@ -414,14 +424,17 @@ _ONE_STATEMENT = {(write, rounds, touched): _one_statement(statement, rounds=rou
 
 def _write(write: str, values: dict, *, pairs, touched: list[int], event: dict) -> tuple[int, list[int]] | None:
     """Write an assessment (`write`: `insert` or `update`, with `values`), its rounds from (question,
-    answer) `pairs` (None: they stay), the last assessment of the patients `touched` and its audit
-    `event` (`audit.bound`'s values), in one statement where the database allows it, else one by one.
-    Returns its id and its new rounds' ids, or None when another assessment holds its key."""
+    answer) `pairs` (an update's replace its old ones; None: they stay), the last assessment of the
+    patients `touched` and its audit `event` (`audit.bound`'s values), in one statement where the
+    database allows it, else one by one. Returns its id and its new rounds' ids, or None when another
+    assessment holds its key."""
     if audit.in_one_statement():
         rows = _round_rows(values.get("id"), pairs or ())   # the assessment's id is the statement's
         sent = {**_bound(values), **event, **_arrays(rows), "touched": touched}
         row = db.session.execute(_ONE_STATEMENT[write, bool(rows), bool(touched)], sent).first()
         return None if row is None else (row[0], list(row[1] or ()))
+    if write == "update" and pairs:
+        db.session.execute(_DELETE_ROUNDS, {"assessment_id": values["id"]})
     row = db.session.execute(_INSERT if write == "insert" else _UPDATE, _bound(values)).first()
     if row is None:
         return None
@@ -502,8 +515,7 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
         if not changes:
             return assessment
         if pairs:
-            db.session.execute(_DELETE_ROUNDS, {"assessment_id": assessment.id})
-            for old in assessment.rounds:
+            for old in assessment.rounds:     # the write deletes their rows
                 db.session.expunge(old)
         values.update(id=assessment.id, updated_at=clock.now(), version=versions.bumped(assessment))
         event = audit.bound(actor=actor, via=via, action=audit.UPDATE, model=Assessment, patient_id=patient.id,
