@@ -33,6 +33,7 @@ class Chart:
     type: str
     points: list[Point]
     x_ticks: list[tuple[float, str]]
+    key: str  # the start of its elements' ids, unique on the page
 
     @property
     def svg(self) -> Markup:
@@ -43,8 +44,13 @@ def _y(score: int) -> float:
     return TOP + (100 - score) / 100 * (PLOT_BOTTOM - TOP)
 
 
-def trend(kind: str, rows) -> Chart:
-    """One chart: the scores of `rows` (each with .id, .date, .score) against their dates."""
+def _slug(kind: str) -> str:
+    return "chart-" + kind.lower().replace(" ", "-")
+
+
+def trend(kind: str, rows, key: str | None = None) -> Chart:
+    """One chart: the scores of `rows` (each with .id, .date, .score) against their dates. `key`
+    starts its elements' ids (by default taken from the type)."""
     rows = sorted(rows, key=lambda r: (r.date, r.id))
     first, last = rows[0].date.toordinal(), rows[-1].date.toordinal()
     span = max(last - first, 1)
@@ -61,15 +67,25 @@ def trend(kind: str, rows) -> Chart:
     for day in (rows[0].date, rows[-1].date, middle):  # the ends first; a label only where it fits
         if all(abs(x(day) - at) >= MIN_TICK_GAP for at, _ in ticks):
             ticks.append((x(day), day.isoformat()))
-    return Chart(type=kind, points=points, x_ticks=sorted(ticks))
+    return Chart(type=kind, points=points, x_ticks=sorted(ticks), key=key or _slug(kind))
 
 
 def trends(history) -> list[Chart]:
-    """One chart per assessment type in `history`, types alphabetically."""
+    """One chart per assessment type in `history`, types alphabetically, each with ids of its own:
+    types that differ only in case, or in a space against a hyphen, share a slug, and a later one
+    adds a number to it."""
     by_type: dict[str, list] = {}
     for row in history:
         by_type.setdefault(row.type, []).append(row)
-    return [trend(kind, by_type[kind]) for kind in sorted(by_type)]
+    taken: set[str] = set()
+    drawn = []
+    for kind in sorted(by_type):
+        key, number = _slug(kind), 2
+        while key in taken:
+            key, number = f"{_slug(kind)}-{number}", number + 1
+        taken.add(key)
+        drawn.append(trend(kind, by_type[kind], key))
+    return drawn
 
 
 def _grid() -> str:
@@ -105,7 +121,7 @@ def _anchor(index: int, count: int) -> str:
 
 def _figure(chart: Chart) -> Markup:
     kind = escape(chart.type)
-    key = escape("chart-" + chart.type.lower().replace(" ", "-"))
+    key = escape(chart.key)
     points = chart.points
     readings = "; ".join(f"{p.date} score {p.score}" for p in points)
     ticks = "".join(
