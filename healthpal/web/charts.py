@@ -80,9 +80,10 @@ def trends(history) -> list[Chart]:
     taken: set[str] = set()
     drawn = []
     for kind in sorted(by_type):
-        key, number = _slug(kind), 2
+        slug = _slug(kind)
+        key, number = slug, 2
         while key in taken:
-            key, number = f"{_slug(kind)}-{number}", number + 1
+            key, number = f"{slug}-{number}", number + 1
         taken.add(key)
         drawn.append(trend(kind, by_type[kind], key))
     return drawn
