@@ -153,7 +153,8 @@ def test_logout_with_a_bad_access_token_still_revokes_the_refresh_token(api):
     assert api.client.post("/api/auth/token/refresh/", json={"refresh": api.refresh}).status_code == 401
 
 
-@pytest.mark.parametrize("body", [{}, {"refresh": None}, {"refresh": "garbage"}, {"refresh": 12}, "access"])
+@pytest.mark.parametrize("body", [{}, {"refresh": None}, {"refresh": "garbage"}, {"refresh": 12},
+                                  {"refresh": {"a": [1]}}, {"refresh": ["x"]}, "access"])
 def test_logout_with_a_missing_or_invalid_refresh_token_is_401(api, body):
     response = api.post("/api/auth/logout/", json={"refresh": api.access} if body == "access" else body)
     assert response.status_code == 401

@@ -113,6 +113,26 @@ def test_malformed_or_forged_tokens_are_401_token_not_valid(api, header):
     assert response.json == TOKEN_NOT_VALID
 
 
+def test_a_token_honoured_before_is_refused_once_the_signing_key_changes(api, app, monkeypatch):
+    """A worker remembers the tokens it has checked: under another key, it checks them again."""
+    assert api.get("/api/auth/user/").status_code == 200
+    monkeypatch.setitem(app.config, "JWT_SECRET_KEY", "a-new-signing-key-that-is-long-enough-for-hs256")
+    response = api.get("/api/auth/user/")
+    assert response.status_code == 401
+    assert response.json == TOKEN_NOT_VALID
+
+
+def test_a_token_checked_once_is_still_refused_after_its_expiry(api):
+    """Time alone is checked on each use of a remembered token: within the expiry's second, and after."""
+    claims = jwt.decode(api.access, options={"verify_signature": False})
+    with time_machine.travel(datetime.fromtimestamp(claims["exp"] - 1, UTC), tick=False) as clock:
+        assert api.get("/api/auth/user/").status_code == 200
+        clock.shift(timedelta(seconds=1))
+        response = api.get("/api/auth/user/")
+        assert response.status_code == 401
+        assert response.json == TOKEN_NOT_VALID
+
+
 @pytest.mark.parametrize("header", ["Basic YWxpY2U6eA==, Bearer {access}", "Bearer {access},", " Bearer  {access} "])
 def test_the_bearer_token_is_found_among_other_credentials_and_spaces(api, header):
     response = api.client.get("/api/auth/user/", headers={"Authorization": header.format(access=api.access)})
