@@ -19,7 +19,8 @@ What it does, starting and stopping everything it needs:
    beside it. Right after each scenario it measures that scenario's ceiling (a one-row read, or a
    one-row read plus an INSERT and COMMIT) for `--ceiling-duration` seconds, so that a scenario
    and its ceiling run in the same minute: the host's speed swings by half within minutes. At the
-   end it measures all three ceilings (a constant body too) for `--duration` seconds each.
+   end it measures all three ceilings (a constant body too) for `--duration` seconds each, then the
+   floor of an audited detail read (bench/floor.py: its own work in bare Flask) as long.
 5. Prints a table (req/s, p50/p90/p99, SQL statements per request, fraction of the matching
    ceiling measured beside it, the CPU milliseconds per request of the app, PostgreSQL and the
    load generator and the host's steal (bench/cpu.py), worker memory), then each scenario against
@@ -77,6 +78,8 @@ def arguments():
     parser.add_argument("--flatness-rounds", type=int, default=100,
                         help="requests per clinician and scenario in the in-process flatness measurement")
     parser.add_argument("--no-ceilings", action="store_true")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the floor of an audited detail read (bench/floor.py), measured after the ceilings")
     parser.add_argument("--ceiling-duration", type=float, default=5,
                         help="seconds of each scenario's ceiling, measured right after it")
     parser.add_argument("--no-plans", action="store_true")
@@ -288,6 +291,26 @@ def start_ceiling(stack: ExitStack, args, env: dict, port: int, workdir: Path):
     return ceiling
 
 
+def measure_floor(stack: ExitStack, args, env: dict, workdir: Path, username: str, facts: dict) -> dict:
+    """The floor of an audited detail read (bench/floor.py) under the same gunicorn settings, signed in
+    as `username`, for `--duration` seconds; its sign-in and audit events removed afterwards."""
+    from bench import floor
+
+    port, key, secret = free_port(), secrets.token_hex(32), secrets.token_urlsafe(32)
+    token = floor.sign_in(args.database_url, username, key, secret)
+    try:
+        log = workdir / "floor.log"
+        command = gunicorn_command(args, port, "floor:app", "--chdir", str(ROOT / "bench"))
+        server = stack.enter_context(process(command, env=env | {"FLOOR_KEY": key}, cwd=ROOT / "bench", log=log))
+        wait_for(f"http://127.0.0.1:{port}/ready", server, log)
+        scenario = {"name": "floor: audited patient detail", "path": f"/api/patients/${{rand:{facts['p_lo']}:"
+                    f"{facts['p_hi']}}}/", "auth": False, "headers": [f"Authorization: Bearer {token}"]}
+        [result] = drive(args, f"http://127.0.0.1:{port}", server.pid, [scenario], {}, workdir, None)
+    finally:
+        floor.forget(args.database_url, secret)
+    return result
+
+
 def workers_of(master: int) -> list[int]:
     from bench import cpu
 
@@ -426,6 +449,7 @@ def drive(args, base: str, master: int, plan: list[dict], cookies: dict, workdir
                 "expect": scenario.get("expect", [200]), "duration": duration}
         if scenario.get("session"):
             item["headers"] = [f"Cookie: {cookies[scenario['session']]}"]
+        item["headers"] = item.get("headers", []) + scenario.get("headers", [])
         items.append(item)
     spec = workdir / f"scenarios-{secrets.token_hex(3)}.json"
     spec.write_text(json.dumps(items))
@@ -606,8 +630,13 @@ def main() -> None:
                     results.append(bare_result | {"kind": "ceiling", "beside": result["scenario"]})
         memory.stopping.set()
         if ceiling:
-            print("\n=== ceilings (bare Flask, same gunicorn settings)", flush=True)
+            print("\n=== ceilings, then the floor of an audited detail read (bare Flask, same gunicorn settings)",
+                  flush=True)
             for result in drive(args, bare, ceiling.pid, list(bare_plans.values()), {}, workdir, None):
+                results.append(result | {"kind": "ceiling"})
+                show(result)
+            if not args.no_floor:
+                result = measure_floor(stack, args, env, workdir, users[0], facts[users[0]])
                 results.append(result | {"kind": "ceiling"})
                 show(result)
             stack.close()
