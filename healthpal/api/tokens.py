@@ -8,7 +8,7 @@ working.
 
 flask-jwt-extended issues the tokens and answers the errors (its exceptions, through the loaders set
 in `register_loaders`); a token is checked here, decoded once per request (its `verify_jwt_in_request`
-decodes one three or four times).
+decodes one three or four times), its signature verified once per worker (`_decode`).
 """
 import re
 import time
@@ -83,8 +83,8 @@ def _decode(encoded: str) -> dict:
     leeway = leeway.total_seconds() if isinstance(leeway, timedelta) else leeway
     claims = _verified(encoded, config["JWT_SECRET_KEY"],
                        tuple(config["JWT_DECODE_ALGORITHMS"] or [config["JWT_ALGORITHM"]]),
-                       tuple(audience) if isinstance(audience, list) else audience, config["JWT_DECODE_ISSUER"],
-                       leeway, config["JWT_IDENTITY_CLAIM"])
+                       audience if audience is None or isinstance(audience, str) else tuple(audience),
+                       config["JWT_DECODE_ISSUER"], leeway, config["JWT_IDENTITY_CLAIM"])
     if "exp" in claims and int(claims["exp"]) <= time.time() - leeway:
         raise ExpiredSignatureError("Signature has expired")
     return dict(claims)

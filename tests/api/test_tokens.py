@@ -123,7 +123,8 @@ def test_a_token_honoured_before_is_refused_once_the_signing_key_changes(api, ap
 
 
 def test_a_token_checked_once_is_still_refused_after_its_expiry(api):
-    """Time alone is checked on each use of a remembered token: within the expiry's second, and after."""
+    """A worker remembers a token it has checked, yet checks its expiry on each use: honoured a
+    second before it expires, refused when it does."""
     claims = jwt.decode(api.access, options={"verify_signature": False})
     with time_machine.travel(datetime.fromtimestamp(claims["exp"] - 1, UTC), tick=False) as clock:
         assert api.get("/api/auth/user/").status_code == 200
