@@ -282,8 +282,26 @@ def settings_used(args) -> str:
     return " ".join(command[command.index("--bind") + 2:-1])
 
 
+# The ceiling app's scratch table for its read + INSERT + COMMIT, as ceiling.py creates it.
+SCRATCH = ("CREATE SCHEMA IF NOT EXISTS perf_scratch",
+           "CREATE TABLE IF NOT EXISTS perf_scratch.writes (id bigserial PRIMARY KEY, patient_id int,"
+           " at timestamptz DEFAULT now())")
+
+
 def start_ceiling(stack: ExitStack, args, env: dict, port: int, workdir: Path):
-    """The bare-Flask ceiling app under the same gunicorn settings, running until `stack` closes."""
+    """The bare-Flask ceiling app under the same gunicorn settings, running until `stack` closes.
+
+    Its scratch table is made first: each worker creates it on its first request, and when they race
+    there, a loser whose first request is an INSERT leaves its connection in a failed transaction
+    and answers every later request with a 500 (seen once, in a run whose first ceiling was the
+    read + INSERT + COMMIT: 40-55 % errors, which made that ceiling look faster)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sqlalchemy_url(args.database_url))
+    with engine.begin() as connection:
+        for statement in SCRATCH:
+            connection.execute(text(statement))
+    engine.dispose()
     log = workdir / "ceiling.log"
     command = gunicorn_command(args, port, "ceiling:app", "--chdir", str(Path(args.tools)))
     ceiling = stack.enter_context(process(command, env=env, cwd=args.tools, log=log))
