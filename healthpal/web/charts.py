@@ -48,9 +48,9 @@ def _slug(kind: str) -> str:
     return "chart-" + kind.lower().replace(" ", "-")
 
 
-def trend(kind: str, rows, key: str | None = None) -> Chart:
+def trend(kind: str, rows, key: str) -> Chart:
     """One chart: the scores of `rows` (each with .id, .date, .score) against their dates. `key`
-    starts its elements' ids (by default taken from the type)."""
+    starts its elements' ids."""
     rows = sorted(rows, key=lambda r: (r.date, r.id))
     first, last = rows[0].date.toordinal(), rows[-1].date.toordinal()
     span = max(last - first, 1)
@@ -67,7 +67,7 @@ def trend(kind: str, rows, key: str | None = None) -> Chart:
     for day in (rows[0].date, rows[-1].date, middle):  # the ends first; a label only where it fits
         if all(abs(x(day) - at) >= MIN_TICK_GAP for at, _ in ticks):
             ticks.append((x(day), day.isoformat()))
-    return Chart(type=kind, points=points, x_ticks=sorted(ticks), key=key or _slug(kind))
+    return Chart(type=kind, points=points, x_ticks=sorted(ticks), key=key)
 
 
 def trends(history) -> list[Chart]:

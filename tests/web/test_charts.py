@@ -10,9 +10,10 @@ MARKUP = '<img src=x onerror="alert(1)"> & <b>co</b>'
 
 def test_a_type_holding_markup_is_drawn_as_text():
     # The rules allow letters, digits, spaces and hyphens only; the chart escapes the type anyway.
-    rows = [SimpleNamespace(id=1, date=date(2024, 1, 5), score=40),
-            SimpleNamespace(id=2, date=date(2024, 3, 5), score=70)]
-    doc = parse(str(charts.trend(MARKUP, rows).svg))
+    rows = [SimpleNamespace(id=1, type=MARKUP, date=date(2024, 1, 5), score=40),
+            SimpleNamespace(id=2, type=MARKUP, date=date(2024, 3, 5), score=70)]
+    [chart] = charts.trends(rows)
+    doc = parse(str(chart.svg))
     assert doc.css("img") == [] and doc.css("b") == []
     assert text_of(doc, "figcaption") == MARKUP
     assert text_of(doc, "svg > title") == f"{MARKUP} score over time"
