@@ -10,8 +10,8 @@ import tempfile
 bind = "127.0.0.1:8000"
 
 # Worker class and count: sync workers, two per core (4 on the 2-core server). Chosen from the
-# benchmark (bench/README.md, "The gunicorn setting": sync x 4 against sync x 2-3 and gthread 2 x 4,
-# 3 x 2, 4 x 2): a request waits on PostgreSQL about half its time, so two processes per core keep
+# benchmark (bench/README.md, "The gunicorn setting": sync x 4 against sync x 2-3 and gthread 2 x 2,
+# 2 x 4, 3 x 2, 4 x 2): a request waits on PostgreSQL about half its time, so two processes per core keep
 # the cores busy; threads overlapped the same waits no better under the GIL, and four threads
 # hashing passwords at once took a worker to 194 MB where a sync worker stayed at 85-121 MB.
 # Keep-alive, gthread's other gift, never reaches gunicorn: nginx holds the clients' connections and
