@@ -295,13 +295,13 @@ def start_ceiling(stack: ExitStack, args, env: dict, port: int, workdir: Path):
     there, a loser whose first request is an INSERT leaves its connection in a failed transaction
     and answers every later request with a 500 (seen once, in a run whose first ceiling was the
     read + INSERT + COMMIT: 40-55 % errors, which made that ceiling look faster)."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    engine = create_engine(sqlalchemy_url(args.database_url))
-    with engine.begin() as connection:
+    from healthpal.extensions import db
+
+    with db.engine.begin() as connection:   # the benchmark's own engine (main's app context)
         for statement in SCRATCH:
             connection.execute(text(statement))
-    engine.dispose()
     log = workdir / "ceiling.log"
     command = gunicorn_command(args, port, "ceiling:app", "--chdir", str(Path(args.tools)))
     ceiling = stack.enter_context(process(command, env=env, cwd=args.tools, log=log))
