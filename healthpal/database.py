@@ -12,6 +12,10 @@ fails the request after the connect timeout, or the statement timeout plus a mar
 holding the worker until gunicorn kills it; after such a wait, new connections of that engine fail
 at once for BACKOFF_SECONDS rather than wait again, so the requests queued behind it are answered
 too. SQLite waits at most the lock timeout for a writer.
+
+A statement marked `ALONE` (`healthpal.extensions`) that opens its transaction is sent in autocommit
+mode (`_begin_alone`): PostgreSQL makes it a transaction of its own, and psycopg2 sends neither BEGIN
+before it nor COMMIT when the session commits; it keeps a statement's deadline, not a ping's.
 """
 import select
 import sqlite3
@@ -22,12 +26,20 @@ import psycopg2
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, g, has_app_context
-from psycopg2.extensions import POLL_OK, POLL_READ, POLL_WRITE, STATUS_SETUP, connection, set_wait_callback
+from psycopg2.extensions import (
+    POLL_OK,
+    POLL_READ,
+    POLL_WRITE,
+    STATUS_READY,
+    STATUS_SETUP,
+    connection,
+    set_wait_callback,
+)
 from sqlalchemy import event, exc
-from sqlalchemy.engine import URL, Dialect, Engine, make_url
+from sqlalchemy.engine import URL, Dialect, Engine, ExceptionContext, make_url
 
 from healthpal import prepared_statements
-from healthpal.extensions import db
+from healthpal.extensions import ALONE, db
 
 # What SQLite says when the database itself cannot be used (rather than the statement being wrong).
 SQLITE_UNAVAILABLE = ("unable to open database file", "database is locked", "disk I/O error")
@@ -39,6 +51,7 @@ BACKOFF_SECONDS = 2
 # A pooled connection idle for longer than this is pinged before it is lent again.
 PING_AFTER_IDLE_SECONDS = 5
 _RETURNED_AT = "healthpal.returned_at"
+_ALONE = next(iter(ALONE))
 
 
 def init_app(app: Flask) -> None:
@@ -52,6 +65,9 @@ def init_app(app: Flask) -> None:
     if engine.dialect.name == "postgresql":
         event.listen(engine, "checkin", _note_return)
         event.listen(engine, "checkout", partial(check_out, engine.dialect))
+        event.listen(engine, "before_cursor_execute", _begin_alone)
+        event.listen(engine, "after_cursor_execute", _end_alone)
+        event.listen(engine, "handle_error", _end_alone_after_error)
         if app.config["DATABASE_PREPARED_STATEMENTS"]:
             prepared_statements.install(engine)
     if not event.contains(db.session, "after_commit", _note_commit):
@@ -98,6 +114,33 @@ def _readable(dbapi_connection) -> bool:
     poller = select.poll()
     poller.register(dbapi_connection.fileno(), select.POLLIN)
     return bool(poller.poll(0))
+
+
+def _begin_alone(_connection, cursor, _statement, _parameters, context, _executemany) -> None:
+    """Send a statement marked ALONE that opens its transaction in autocommit mode. One sent inside
+    an open transaction joins it, as any statement does."""
+    dbapi_connection = cursor.connection
+    if (context is not None and context.execution_options.get(_ALONE) and isinstance(dbapi_connection, TimedConnection)
+            and dbapi_connection.status == STATUS_READY and not dbapi_connection.autocommit):
+        dbapi_connection.alone = dbapi_connection.autocommit = True
+
+
+def _end_alone(_connection, cursor, *_args) -> None:
+    _transactions_again(cursor.connection)
+
+
+def _end_alone_after_error(context: ExceptionContext) -> None:
+    cursor = getattr(context.execution_context, "cursor", None)
+    if cursor is not None:
+        _transactions_again(cursor.connection)
+
+
+def _transactions_again(dbapi_connection) -> None:
+    """After a statement sent alone, the connection's next statement opens a transaction again."""
+    if getattr(dbapi_connection, "alone", False):
+        dbapi_connection.alone = False
+        if not dbapi_connection.closed:
+            dbapi_connection.autocommit = False
 
 
 def _note_commit(_session) -> None:
@@ -159,6 +202,8 @@ class Deadlines:
 class TimedConnection(connection):
     """A psycopg2 connection that knows how long to wait for the server."""
 
+    alone = False   # sending a statement marked ALONE, in autocommit mode (`_begin_alone`)
+
     def __init__(self, *args, deadlines: Deadlines, **kwargs):
         self.deadlines = deadlines
         super().__init__(*args, **kwargs)
@@ -167,8 +212,9 @@ class TimedConnection(connection):
         """Connecting, or the ping before a pooled connection is reused (SQLAlchemy pings in
         autocommit mode; the app's own statements run in transactions), takes a round trip or
         two: a server that has not answered within the connect timeout is not there. A statement
-        may run until the server's statement timeout cancels it."""
-        if self.status == STATUS_SETUP or self.autocommit:
+        may run until the server's statement timeout cancels it, one sent alone in autocommit
+        mode included."""
+        if self.status == STATUS_SETUP or (self.autocommit and not self.alone):
             return 0.0 if self.deadlines.backing_off() else self.deadlines.connect_seconds
         return self.deadlines.statement_seconds
 

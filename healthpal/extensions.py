@@ -21,6 +21,11 @@ NAMING_CONVENTION = {
 # The execution options of a statement PostgreSQL prepares once per connection instead of planning
 # it on every request (healthpal/prepared_statements.py): the hot paths' point reads and writes.
 PREPARED = {"healthpal_prepared": True}
+# The execution options of a statement that is a whole transaction by itself (an audited read that
+# judges the sign-in, reads and records its event at once): sent first in its transaction on
+# PostgreSQL, it runs in autocommit mode, without the round trips of BEGIN and COMMIT
+# (healthpal/database.py).
+ALONE = {"healthpal_alone": True}
 
 
 class Base(DeclarativeBase):

@@ -234,3 +234,8 @@ def test_simultaneous_identical_creates_give_one_patient(clinician, race, monkey
     assert sorted(type(r).__name__ for r in results) == ["Invalid", "Invalid", "Invalid", "Patient"]
     assert all(r.errors == {"non_field_errors": [patients.DUPLICATE]} for r in results if isinstance(r, Invalid))
     assert count(Patient) == 1
+
+
+def test_a_listed_patient_has_the_tables_columns_in_its_order():
+    """Lists and detail reads make `Listed` from a row of the table's columns, by position."""
+    assert patients.Listed._fields == tuple(Patient.__table__.columns.keys())

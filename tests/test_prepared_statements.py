@@ -56,10 +56,10 @@ def outside(app):
         engine.dispose()
 
 
-def backend_after_a_detail_read(api: Api, patient_id: int) -> int:
-    """The server process of the pool's one connection, once a detail read has prepared its statements."""
-    response = api.get(f"/api/patients/{patient_id}/")
-    assert response.status_code == 200 and response.json["id"] == patient_id
+def backend_after(api: Api, url: str) -> int:
+    """The server process of the pool's one connection, once a GET of `url` has prepared its statements."""
+    response = api.get(url)
+    assert response.status_code == 200, response.json
     backend = db.session.scalar(text("SELECT pg_backend_pid()"))
     db.session.rollback()
     return backend
@@ -94,10 +94,12 @@ def test_detail_reads_and_assessment_writes_are_prepared_once_and_reused(another
             {"question": "Appetite?", "answer": "Good"}]
 
         found = prepared()
-        sign_ins = statements_with(found, "FROM sessions JOIN users")
-        assert len(sign_ins) == 1 and sign_ins[0][1] >= 6        # one statement, run by every request
-        # the audited reads, by what they read before their event: the patient's was prepared once, run 3 times
+        sign_ins = statements_with(found, "SELECT sessions.id")
+        assert len(sign_ins) == 1 and sign_ins[0][1] >= 2        # one statement, run by the create and the update
+        # the audited reads (each judging the sign-in too), by what they read before their event: the
+        # patient's was prepared once, run 3 times
         reads = {statement.split("read_event")[0]: runs for statement, runs in statements_with(found, "read_event")}
+        assert all("FROM sessions JOIN users" in read for read in reads)
         assert [runs for read, runs in reads.items() if "FROM patients" in read] == [3]
         assert statements_with(found, "INSERT INTO assessments")
         assert statements_with(found, "UPDATE assessments SET")
@@ -133,10 +135,10 @@ def test_a_connection_lost_is_replaced_and_its_statements_prepared_again(another
     app = one_connection(another_app)
     with app.app_context():
         api, patient_id = signed_in(app, clinician)
-        backend = backend_after_a_detail_read(api, patient_id)
+        backend = backend_after(api, f"/api/patients/{patient_id}/")
         with outside(app) as other:
             other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-        assert backend_after_a_detail_read(api, patient_id) != backend
+        assert backend_after(api, f"/api/patients/{patient_id}/") != backend
         assert statements_with(prepared(), "FROM sessions JOIN users")
 
 
@@ -178,20 +180,27 @@ def test_values_a_column_could_not_hold_are_compared_as_sent(another_app, clinic
         assert len(prepared()) == 2
 
 
-def test_a_column_whose_type_changes_under_a_prepared_statement_costs_no_request(another_app, clinician):
-    """A migration that lengthens a VARCHAR the sign-in check returns: PostgreSQL refuses the statement
-    as prepared, the connection is replaced and the request runs again on it."""
+@pytest.mark.parametrize(("column", "length", "url"), [
+    ("users.first_name", 150, "/api/auth/user/"),                   # the sign-in check returns it
+    ("patients.phone", 15, "/api/patients/{patient_id}/"),          # the one-statement read returns it
+])
+def test_a_column_whose_type_changes_under_a_prepared_statement_costs_no_request(
+        another_app, clinician, column, length, url):
+    """A migration that lengthens a VARCHAR a prepared statement returns: PostgreSQL refuses the
+    statement as prepared, the connection is replaced and the request runs again on it."""
     app = one_connection(another_app)
+    table, name = column.split(".")
     with app.app_context():
         api, patient_id = signed_in(app, clinician)
-        backend = backend_after_a_detail_read(api, patient_id)
+        url = url.format(patient_id=patient_id)
+        backend = backend_after(api, url)
         try:
             with outside(app) as migration:
-                migration.execute(text("ALTER TABLE users ALTER COLUMN first_name TYPE varchar(200)"))
-            assert backend_after_a_detail_read(api, patient_id) != backend
+                migration.execute(text(f"ALTER TABLE {table} ALTER COLUMN {name} TYPE varchar({length + 50})"))
+            assert backend_after(api, url) != backend
         finally:
             with outside(app) as migration:
-                migration.execute(text("ALTER TABLE users ALTER COLUMN first_name TYPE varchar(150)"))
+                migration.execute(text(f"ALTER TABLE {table} ALTER COLUMN {name} TYPE varchar({length})"))
 
 
 def test_who_last_changed_a_record_reads_the_partial_index_even_in_a_plan_made_for_any_record(

@@ -25,7 +25,9 @@ def assessment_create():
 
 @route("/assessments/<id:assessment_id>/", methods=["GET"])
 def assessment_detail(assessment_id: int):
-    assessment = assessments.read(actor=tokens.current_user(), via=channels.API, assessment_id=assessment_id)
+    assessment = tokens.read_as_holder(
+        lambda sign_in: assessments.read_by_sign_in(sign_in, via=channels.API, assessment_id=assessment_id),
+        lambda actor: assessments.read(actor=actor, via=channels.API, assessment_id=assessment_id))
     return conditional.get_response(serializers.assessment(assessment), assessment)
 
 

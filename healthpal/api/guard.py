@@ -13,6 +13,9 @@ from healthpal.api import bp, paths, tokens
 PUBLIC = frozenset({
     "api.login", "api.token_refresh", "api.token_verify", "api.logout", "api.registration", "api.openapi",
 })
+# Views that judge the token's sign-in in the statement that reads (`tokens.read_as_holder`) when
+# they read (GET, HEAD): the guard checks the rest of the token.
+JUDGED_BY_VIEW = frozenset({"api.patient_detail", "api.assessment_detail"})
 
 
 def no_redirect() -> None:
@@ -90,7 +93,9 @@ def check_request():
     wrong_method_without_slash()
     read_body()
     name = endpoint()
-    if protected(name):
+    if protected(name) and name in JUDGED_BY_VIEW and request.method in ("GET", "HEAD"):
+        tokens.require_token()
+    elif protected(name):
         tokens.require_access()
     return options(name)
 

@@ -23,7 +23,9 @@ def patient_create():
 
 @route("/patients/<id:patient_id>/", methods=["GET"])
 def patient_detail(patient_id: int):
-    patient = patients.read(actor=tokens.current_user(), via=channels.API, patient_id=patient_id)
+    patient = tokens.read_as_holder(
+        lambda sign_in: patients.read_by_sign_in(sign_in, via=channels.API, patient_id=patient_id),
+        lambda actor: patients.read(actor=actor, via=channels.API, patient_id=patient_id))
     return conditional.get_response(serializers.patient(patient), patient)
 
 

@@ -17,8 +17,9 @@ def user(account: User) -> dict:
     }
 
 
-def patient(record: Patient, today: date | None = None) -> dict:
-    """A model object or a list's `patients.Listed`; `today` dates the age (the clock's today unless given)."""
+def patient(record: Patient | patients.Listed, today: date | None = None) -> dict:
+    """A model object or a `patients.Listed` (a list's, or a detail read's); `today` dates the age
+    (the clock's today unless given)."""
     return {
         "id": record.id,
         "full_name": record.full_name,
@@ -40,7 +41,8 @@ def patient_list(records: list) -> list[dict]:
 
 
 def assessment(record: Assessment | assessments.Listed) -> dict:
-    """A model object, or a list's `Listed` (whose rounds are (question, answer) pairs already)."""
+    """A model object, or a `Listed` (a list's, or a detail read's: its rounds are (question, answer)
+    pairs already)."""
     pairs = record.rounds if isinstance(record, assessments.Listed) else ((r.question, r.answer) for r in record.rounds)
     return {
         "id": record.id,

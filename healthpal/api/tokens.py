@@ -9,11 +9,17 @@ working.
 flask-jwt-extended issues the tokens and answers the errors (its exceptions, through the loaders set
 in `register_loaders`); a token is checked here, decoded once per request (its `verify_jwt_in_request`
 decodes one three or four times), its signature verified once per worker (`_decode`).
+
+A detail read judges the sign-in in its own statement instead, on PostgreSQL (`read_as_holder`): the
+guard checks what needs no database (`require_token`), then one statement judges the sign-in, reads
+and records the read; only a sign-in it does not honour is judged again the full way, for its 401.
 """
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 
 import jwt as pyjwt
 from flask import current_app, g, request
@@ -31,6 +37,7 @@ from jwt.exceptions import DecodeError, ExpiredSignatureError, PyJWTError
 
 from healthpal.api import errors
 from healthpal.domain import sessions
+from healthpal.domain.exceptions import NotFound
 from healthpal.extensions import jwt
 from healthpal.models import User
 
@@ -39,6 +46,9 @@ SESSION, KEY = "sid", "user_key"
 HEADER, SCHEME = "Authorization", "Bearer"
 _HOLDERS = "api_token_holders"
 _ACCESS_HOLDER = "api_access_holder"
+_UNJUDGED = "api_unjudged_access"
+Shown = TypeVar("Shown")
+Read = TypeVar("Read")
 # Tokens a worker remembers as checked: the live access and refresh tokens of its busiest minutes.
 VERIFIED_TOKENS = 1024
 
@@ -108,6 +118,7 @@ def forget_holders() -> None:
     may outlive one request)."""
     g.pop(_HOLDERS, None)
     g.pop(_ACCESS_HOLDER, None)
+    g.pop(_UNJUDGED, None)
 
 
 def _issued_by_us(claims: dict) -> bool:
@@ -180,11 +191,10 @@ def _bearer() -> str:
     return parts[1]
 
 
-def _presented_access() -> tuple[User, int]:
-    """The account and sign-in of the access token in the Authorization header, in the order
-    flask-jwt-extended checks one: decoded (signature, expiry, claims), not a refresh token, its
-    sign-in honoured, its account live; its exceptions otherwise (its error handlers answer them
-    with the loaders set in `register_loaders`)."""
+def _access_claims() -> dict:
+    """The claims of the access token in the Authorization header, checked as flask-jwt-extended
+    checks one before its sign-in: decoded (signature, expiry, claims), not a refresh token; its
+    exceptions otherwise."""
     encoded = _bearer()
     try:
         claims = _decode(encoded)
@@ -192,6 +202,15 @@ def _presented_access() -> tuple[User, int]:
         raise JWTDecodeError(str(error)) from None
     if claims["type"] == REFRESH:
         raise WrongTokenError("Only non-refresh tokens are allowed")
+    return claims
+
+
+def _presented_access() -> tuple[User, int]:
+    """The account and sign-in of the access token in the Authorization header, in the order
+    flask-jwt-extended checks one: decoded (signature, expiry, claims), not a refresh token, its
+    sign-in honoured, its account live; its exceptions otherwise (its error handlers answer them
+    with the loaders set in `register_loaders`)."""
+    claims = _access_claims()
     header: dict = {}
     if _sign_in_ended(claims):
         raise RevokedTokenError(header, claims)
@@ -206,6 +225,35 @@ def require_access() -> None:
     account is the request's `current_user`."""
     user, _ = _presented_access()
     setattr(g, _ACCESS_HOLDER, (user, user.id))   # the id kept apart: the log reads it after any rollback
+
+
+def require_token() -> None:
+    """`require_access`'s checks that need no database, its errors in its order; the sign-in is left
+    for the view to judge in the statement that reads (`read_as_holder`)."""
+    setattr(g, _UNJUDGED, _access_claims())
+
+
+def read_as_holder(by_sign_in: Callable[[dict], tuple[int, Shown | None] | None],
+                   read: Callable[[User], Read]) -> Shown | Read:
+    """What a view reads for the holder of this request's access token. When the guard left the
+    sign-in unjudged (`require_token`), `by_sign_in` is given the values that judge it
+    (`sessions.sign_in_values`) and judges it and reads in one statement: the account's id and what
+    it read (None: NotFound). When it cannot (None: a sign-in not honoured, or a database that does
+    not do it in one statement), `require_access` judges the sign-in the full way, with its 401s,
+    and `read` reads for the account."""
+    claims = g.pop(_UNJUDGED, None)
+    if claims is not None:
+        values = (sessions.sign_in_values(secret=claims[SESSION], user_id=int(claims["sub"]), user_key=claims[KEY])
+                  if _issued_by_us(claims) else None)
+        found = by_sign_in(values) if values else None
+        if found is not None:
+            user_id, record = found
+            setattr(g, _ACCESS_HOLDER, (None, user_id))
+            if record is None:
+                raise NotFound("Not found.")
+            return record
+        require_access()
+    return read(current_user())
 
 
 def current_user() -> User:

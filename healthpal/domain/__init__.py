@@ -21,7 +21,9 @@ Glossary (the words the domain's signatures use):
   in the same transaction as the change it describes; `audit_guard` checks every commit has its events.
 - read: the audited read, `patients.read` / `assessments.read`: one record within the actor's
   scope, plus an audit event saying the actor read it. Use it to show a record to someone; `get`
-  fetches within scope without recording anything, for writes and checks.
+  fetches within scope without recording anything, for writes and checks. `read_by_sign_in` is
+  the same read for the holder of a mobile-app sign-in not judged yet: on PostgreSQL one statement,
+  a transaction by itself, judges the sign-in, reads and records the read.
 - sign-in session: a portal browser session or a mobile-app sign-in (`sessions`, a `SessionRecord`
   row; not Flask's `session`, nor SQLAlchemy's `db.session`); `sessions.honoured` judges whether a
   presented one still counts.

@@ -21,11 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import update as update_rows
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array
 from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from healthpal.domain import audit, audit_guard, clock, patients, rules, scope, snapshots, versions
+from healthpal.domain import audit, audit_guard, clock, patients, rules, scope, sessions, snapshots, versions
 from healthpal.domain.exceptions import Conflict, Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate, running_total
 from healthpal.domain.transactions import atomic
@@ -54,22 +54,23 @@ EXPLAINED = {
 
 
 class Listed(NamedTuple):
-    """An assessment as a list shows it, read-only: its columns, and its rounds in order as
-    (question, answer) pairs. Lists read these rather than model objects, which cost several
-    times as much to build for a page of 100 assessments and their 500 rounds."""
+    """An assessment as a list or an API detail read shows it, read-only: its columns, and its
+    rounds in order as (question, answer) pairs. Lists read these rather than model objects, which
+    cost several times as much to build for a page of 100 assessments and their 500 rounds."""
 
     id: int
     type: str
     date: date
     score: int
     patient_id: int
+    version: int
     created_at: datetime
     updated_at: datetime
     rounds: list
 
 
 LISTED_COLUMNS = (Assessment.id, Assessment.type, Assessment.date, Assessment.score, Assessment.patient_id,
-                  Assessment.created_at, Assessment.updated_at)
+                  Assessment.version, Assessment.created_at, Assessment.updated_at)
 
 
 def visible(actor: User, via: str) -> Select:
@@ -98,6 +99,19 @@ _READ = {everything: audit.audited_read(select(Assessment).where(*_by_id(everyth
                                         patient_column="patient_id",
                                         options=lambda found: (joinedload(found.rounds), joinedload(found.patient)))
          for everything in (False, True)}
+# An API detail read by sign-in shows an assessment as `Listed`: its columns, then its rounds in order
+# as one array of [question, answer] pairs (PostgreSQL, which alone does it in one statement).
+_SHOWN_ROUNDS = (select(func.array_agg(aggregate_order_by(array([QARound.question, QARound.answer]), QARound.position)))
+                 .where(QARound.assessment_id == Assessment.id).scalar_subquery())
+
+
+def _shown(columns: tuple) -> Listed:
+    *listed, rounds = columns
+    return Listed._make((*listed, [tuple(pair) for pair in rounds or ()]))
+
+
+_READ_BY_SIGN_IN = audit.signed_in_read(select(*LISTED_COLUMNS, _SHOWN_ROUNDS).where(*_by_id(False)), Assessment,
+                                        patient_column="patient_id", holder=sessions.APP_HOLDER, record=_shown)
 # Locks in the order a patient's deletion takes them (the patient, then its assessments), so the two
 # never wait for each other: the assessment's patient, and the patient a write may move it to (one the
 # actor sees), in order of id, each with its last-assessment lock (as `patients.get` takes it
@@ -148,6 +162,13 @@ def read(*, actor: User, via: str, assessment_id: int) -> Assessment:
     to someone; `get` is for writes and checks."""
     everything, values = scope.by_id(actor, via, "assessment_id", assessment_id)
     return audit.read(_READ[everything], values, actor=actor, via=via)
+
+
+def read_by_sign_in(sign_in: dict, *, via: str, assessment_id: int) -> tuple[int, Listed | None] | None:
+    """`read` for the holder of a mobile-app sign-in not judged yet (`sessions.sign_in_values`), the
+    sign-in judged in the same statement where the database allows it (`audit.read_by_sign_in`):
+    their account's id and the assessment, as `Listed`."""
+    return audit.read_by_sign_in(_READ_BY_SIGN_IN, "assessment_id", assessment_id, sign_in=sign_in, via=via)
 
 
 def parse_filters(params) -> dict:

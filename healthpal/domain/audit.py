@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, FromClause, Insert, Select, Table, bindparam, delete, insert, select
+from sqlalchemy import CursorResult, FromClause, Insert, Select, Table, bindparam, delete, insert, select, true
 from sqlalchemy.orm import aliased
 
-from healthpal.domain import channels, clock
+from healthpal.domain import channels, clock, rules
 from healthpal.domain.exceptions import NotFound
 from healthpal.domain.transactions import atomic
-from healthpal.extensions import PREPARED, db
+from healthpal.extensions import ALONE, PREPARED, db
 from healthpal.models import AuditEvent, Model, Patient, User
 
 CREATE, UPDATE, DELETE, READ, PURGE, EXPORT = "create", "update", "delete", "read", "purge", "export"
@@ -96,16 +96,21 @@ def _event(*, actor, via: str, action: str, entity_type: str, entity_id: int | N
 _BOUND = ("at", "actor_id", "actor_username", "action", "entity_type", "patient_id", "channel", "changes")
 
 
-def insert_for(written: FromClause, *, patient_column: str | None = None) -> Insert:
+def insert_for(written: FromClause, *, patient_column: str | None = None, actor: FromClause | None = None) -> Insert:
     """INSERT of one event for each row of `written` (a statement's RETURNING, or a SELECT, as a CTE:
     its `id` is the entity's), its other values bound by `bound` (`audit_` names), the patient's id
-    too unless `written` has it in `patient_column`: how a write of several statements made into one
-    records its event in that same statement (`audit_guard` sees it as the event)."""
+    too unless `written` has it in `patient_column`, the actor's id and username too unless `actor`
+    (a CTE of one row, or none: then no event) has them as `id` and `username`: how a write of several
+    statements made into one records its event in that same statement (`audit_guard` sees it as the
+    event)."""
     columns = [_TABLE.c[name] for name in _BOUND if not (patient_column and name == "patient_id")]
+    from_actor = {} if actor is None else {"actor_id": actor.c.id, "actor_username": actor.c.username}
     from_written = [written.c.id, *([written.c[patient_column]] if patient_column else [])]
+    rows = select(*[from_actor.get(column.name, bindparam(f"audit_{column.name}", type_=column.type))
+                    for column in columns], *from_written)
     return insert(_TABLE).from_select(
         [*columns, _TABLE.c.entity_id, *([_TABLE.c.patient_id] if patient_column else [])],
-        select(*[bindparam(f"audit_{column.name}", type_=column.type) for column in columns], *from_written),
+        rows if actor is None else rows.select_from(written.join(actor, true())),
     )
 
 
@@ -140,6 +145,30 @@ def audited_read(found: Select, model: type[Model], *, patient_column: str,
                        .execution_options(**PREPARED))
 
 
+@dataclass(frozen=True)
+class SignedInRead:
+    """The statement of one audited read of a `model` record by the holder of a mobile-app sign-in,
+    built once (`signed_in_read`), for `read_by_sign_in`; `record` makes what it read of its columns."""
+
+    model: type[Model]
+    statement: Select
+    record: Callable[[tuple], Any]
+
+
+def signed_in_read(shown: Select, model: type[Model], *, patient_column: str, holder: FromClause,
+                   record: Callable[[tuple], Any]) -> SignedInRead:
+    """The Core statement that selects the id of the account whose sign-in `holder` finds honoured
+    (`sessions.APP_HOLDER`: no row when it is not), then the columns of the `model` record `shown`
+    selects (as the API shows it, by id among those of `:actor_id`; NULLs when there is none), and
+    records a READ event, that account its actor and the patient's id from the record's
+    `patient_column`, only for a record found and a sign-in honoured."""
+    rows = shown.cte("found")
+    event = insert_for(rows, patient_column=patient_column, actor=holder).cte("read_event")
+    return SignedInRead(model=model, record=record, statement=(
+        select(holder.c.id, *rows.c).select_from(holder.outerjoin(rows, true())).add_cte(event)
+        .execution_options(**PREPARED, **ALONE)))
+
+
 def read(statements: AuditedRead, values: dict, *, actor, via: str) -> Any:
     """The audited read: the record `statements` select with `values`, or NotFound, and a READ event
     recording that `actor` read it through `via`, in the same transaction (and the same statement
@@ -155,6 +184,31 @@ def read(statements: AuditedRead, values: dict, *, actor, via: str) -> Any:
     if found is None:
         raise NotFound("Not found.")
     return found
+
+
+def read_by_sign_in(read: SignedInRead, name: str, record_id, *, sign_in: dict, via: str) -> tuple[int, Any] | None:
+    """`read` for the holder of a mobile-app token whose sign-in is not judged yet, where the
+    database does it in one statement (`in_one_statement`): `read`'s statement judges the sign-in as
+    `sessions.token_holder` would (`sessions.APP_HOLDER`, with `sign_in` from
+    `sessions.sign_in_values`), reads the record `record_id` (bound as `name`) among those of the
+    account the token names, and records the READ event, the account its actor, as a transaction
+    by itself (`ALONE`: no BEGIN or COMMIT sent).
+
+    The account's id and the record, made by `read.record` (None when the account sees no such
+    record: no event); None when the sign-in is not honoured, or the database cannot do it in one
+    statement, or `record_id` is not an id (nothing read, nothing recorded): the caller judges the
+    sign-in the full way, and reads with `read`."""
+    if not in_one_statement() or not rules.is_id(record_id):
+        return None
+    values = {name: record_id, "actor_id": sign_in["user_id"]}
+    event = bound(actor=None, via=via, action=READ, model=read.model, patient_id=None, changes=None)
+    for taken in ("audit_actor_id", "audit_actor_username"):   # the holder's, in the statement
+        del event[taken]
+    with atomic():
+        row = db.session.connection().execute(read.statement, {**values, **sign_in, **event}).first()
+    if row is None:
+        return None
+    return row[0], (None if row[1] is None else read.record(tuple(row[1:])))
 
 
 def bound(*, actor, via: str, action: str, model: type[Model], patient_id: int | None, changes: dict | None) -> dict:

@@ -1,15 +1,14 @@
 """Patients: who may see them, the rules they obey, and every change to them."""
 import unicodedata
-from collections import namedtuple
 from dataclasses import replace
-from datetime import date, timedelta
-from typing import cast
+from datetime import date, datetime, timedelta
+from typing import NamedTuple, cast
 
 from sqlalchemy import ColumnElement, FromClause, Select, Table, Update, bindparam, false, func, or_, select, union_all
 from sqlalchemy import update as update_rows
 from sqlalchemy.orm import selectinload
 
-from healthpal.domain import audit, channels, clock, rules, scope, snapshots, versions
+from healthpal.domain import audit, channels, clock, rules, scope, sessions, snapshots, versions
 from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.domain.paging import Page, order_by, paginate, running_total
 from healthpal.domain.transactions import atomic
@@ -33,6 +32,26 @@ UNKNOWN_CLINICIAN = "Choose an existing clinician, or none."
 EXPLAINED = {"uq_patients_clinician_id_full_name_birthdate": ("non_field_errors", DUPLICATE)}
 
 
+class Listed(NamedTuple):
+    """A patient as a list or an API detail read shows it, read-only: its own columns in the table's
+    order, named as Patient's attributes. A plain named tuple: a page's serializer reads ten fields
+    of each of 100 rows, several times as fast as from the database rows themselves."""
+
+    id: int
+    clinician_id: int | None
+    full_name: str
+    gender: str
+    birthdate: date
+    phone: str
+    address: str
+    address_label: str
+    last_assessed_on: date | None
+    last_score: int | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
 def visible(actor: User, via: str) -> Select:
     """SELECT of the patients `actor` may see: their own (admins in the admin panel: all)."""
     stmt = select(Patient)
@@ -41,7 +60,7 @@ def visible(actor: User, via: str) -> Select:
     return stmt
 
 
-def age(patient: Patient, today: date | None = None) -> int:
+def age(patient: Patient | Listed, today: date | None = None) -> int:
     """Full years lived on `today` (the clock's today unless given: a list asks the clock once)."""
     return rules.age(patient.birthdate, today or clock.today())
 
@@ -65,6 +84,8 @@ _LOCK_FOR_ASSESSMENT = {everything: stmt.with_for_update(key_share=True).executi
 
 
 _READ = {everything: audit.audited_read(stmt, Patient, patient_column="id") for everything, stmt in _GET.items()}
+_READ_BY_SIGN_IN = audit.signed_in_read(_GET[False], Patient, patient_column="id", holder=sessions.APP_HOLDER,
+                                        record=Listed._make)
 
 
 def get(*, actor: User, via: str, patient_id: int, for_update: bool = False,
@@ -87,6 +108,13 @@ def read(*, actor: User, via: str, patient_id: int) -> Patient:
     someone; `get` is for writes and checks."""
     everything, values = scope.by_id(actor, via, "patient_id", patient_id)
     return audit.read(_READ[everything], values, actor=actor, via=via)
+
+
+def read_by_sign_in(sign_in: dict, *, via: str, patient_id: int) -> tuple[int, Listed | None] | None:
+    """`read` for the holder of a mobile-app sign-in not judged yet (`sessions.sign_in_values`), the
+    sign-in judged in the same statement where the database allows it (`audit.read_by_sign_in`):
+    their account's id and the patient, as `Listed`."""
+    return audit.read_by_sign_in(_READ_BY_SIGN_IN, "patient_id", patient_id, sign_in=sign_in, via=via)
 
 
 def matching(text: str) -> ColumnElement[bool]:
@@ -140,12 +168,6 @@ def listing(*, actor: User, via: str, text: str | None = None, gender: str | Non
 def _listed(actor: User, via: str, narrowing: list, ordering: str | None) -> Select:
     return (visible(actor, via).where(*narrowing)
             .order_by(*order_by(ordering, ORDERING, DEFAULT_ORDERING, Patient.id)))
-
-
-# A patient as a list shows it, read-only: its own columns, named as Patient's attributes. A plain
-# named tuple: a page's serializer reads ten fields of each of 100 rows, several times as fast as
-# from the database rows themselves.
-Listed = namedtuple("Listed", Patient.__table__.columns.keys())  # type: ignore[misc]
 
 
 def total(clinician_id: int) -> int:

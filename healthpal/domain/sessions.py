@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, false, or_, select, true, update
+from sqlalchemy import Select, Table, bindparam, delete, false, or_, select, true, update
 from sqlalchemy.orm import contains_eager, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
@@ -54,13 +54,21 @@ _NAMED_AND_LIVE = (_SESSIONS.c.digest == bindparam("digest"), _SESSIONS.c.kind =
 _PRESENTED = (select(SessionRecord).outerjoin(SessionRecord.user).options(contains_eager(SessionRecord.user))
               .where(*_NAMED_AND_LIVE).execution_options(**PREPARED))
 _PRESENTED_NOT_IDLE = _PRESENTED.where(SessionRecord.last_used_at > bindparam("idle_since"))
-# A mobile sign-in still honoured (`honoured`'s judgement, its account's checks in the WHERE), with
-# its account's columns: one row, read without the ORM's loading (every API request runs it).
-_APP_SIGN_IN = (select(_SESSIONS.c.id, *_USERS.columns)
-                .join_from(_SESSIONS, _USERS, _USERS.c.id == _SESSIONS.c.user_id)
-                .where(*_NAMED_AND_LIVE, _USERS.c.id == bindparam("user_id"), _USERS.c.key == bindparam("user_key"),
-                       _USERS.c.is_active)
-                .execution_options(**PREPARED))
+
+
+def _app_sign_in(*columns) -> Select:
+    """`columns` of a mobile sign-in still honoured (`honoured`'s judgement, its account's checks in
+    the WHERE) and its account: one row, or none."""
+    return (select(*columns).join_from(_SESSIONS, _USERS, _USERS.c.id == _SESSIONS.c.user_id)
+            .where(*_NAMED_AND_LIVE, _USERS.c.id == bindparam("user_id"), _USERS.c.key == bindparam("user_key"),
+                   _USERS.c.is_active))
+
+
+# Its record's id and its account's columns, read without the ORM's loading (API requests run it).
+_APP_SIGN_IN = _app_sign_in(_SESSIONS.c.id, *_USERS.columns).execution_options(**PREPARED)
+# The account (`id`, `username`) of a mobile sign-in still honoured, for a statement that judges the
+# sign-in and does its work at once (`audit.signed_in_read`); its values come from `sign_in_values`.
+APP_HOLDER = _app_sign_in(_USERS.c.id, _USERS.c.username).cte("holder")
 _USER_FIELDS = tuple(column.key for column in _USERS.columns)
 
 
@@ -105,12 +113,21 @@ def token_holder(*, secret, user_id: int, user_key) -> tuple[User | None, int | 
     if _presentable(secret):
         # on the session's connection, in its transaction, without the ORM's execution of a
         # statement that loads no object (a third of this check's cost, on every API request)
-        row = db.session.connection().execute(_APP_SIGN_IN, {"digest": _digest(secret), "kind": APP, "now": clock.now(),
-                                                             "user_id": user_id, "user_key": user_key}).first()
+        row = db.session.connection().execute(_APP_SIGN_IN, sign_in_values(secret=secret, user_id=user_id,
+                                                                           user_key=user_key)).first()
         if row is not None:
             return _in_session(row), row[0]
     user = db.session.get(User, user_id)
     return (user if _is_account(user, user_id=user_id, user_key=user_key) else None), None
+
+
+def sign_in_values(*, secret, user_id: int, user_key) -> dict | None:
+    """The values with which a statement reading `APP_HOLDER` judges a mobile-app token's sign-in as
+    `token_holder` does; None for a token whose sign-in no statement could find (`token_holder`
+    tells why)."""
+    if not rules.is_id(user_id) or not _presentable(secret):
+        return None
+    return {"digest": _digest(secret), "kind": APP, "now": clock.now(), "user_id": user_id, "user_key": user_key}
 
 
 def _in_session(row) -> User:

@@ -1,7 +1,8 @@
 """SQL statements per request: authentication is one query, a list page a fixed few whatever its
 size (a full page adds one count, a page that is not full tells its total without it), a detail
-read two (auth, one fetch with its rounds that adds the audit event; three on SQLite), and a write of an assessment's
-rounds one INSERT for all of them.
+read one (the sign-in judged, the record fetched with its rounds and the audit event added, in one
+statement; three on SQLite: auth, fetch, event), and a write of an assessment's rounds one INSERT
+for all of them.
 
 Counted with `tests.toolkit.sql_statements`: every statement the app sends (BEGIN and COMMIT are not
 cursor executions, so nothing is filtered out)."""
@@ -47,25 +48,26 @@ def on_postgresql() -> bool:
 
 
 def assert_audited_read(statements) -> None:
-    """Auth, then the record read with its audit event added in the same statement (PostgreSQL), or
-    the read and the event's INSERT apart (SQLite, which runs no INSERT inside a WITH)."""
+    """The sign-in judged, the record read and its audit event added, all in one statement
+    (PostgreSQL); or auth, the read and the event's INSERT apart (SQLite, which runs no INSERT
+    inside a WITH)."""
     if on_postgresql():
-        assert len(statements) == 2, statements
-        assert statements[-1].lstrip().upper().startswith("WITH FOUND AS")
-        assert "INSERT INTO AUDIT_EVENTS" in statements[-1].upper()
+        assert len(statements) == 1, statements
+        assert statements[0].lstrip().upper().startswith("WITH FOUND AS")
+        assert all(part in statements[0].upper() for part in ("FROM SESSIONS JOIN USERS", "INSERT INTO AUDIT_EVENTS"))
     else:
         assert len(statements) == 3, statements
         assert statements[-1].lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS")
 
 
-def test_a_patient_read_is_two_queries_with_its_audit_event(api, records):
+def test_a_patient_read_is_one_query_with_its_sign_in_and_audit_event(api, records):
     patient_id = records[0][0].id
     response, statements = get_with_sql(api, f"/api/patients/{patient_id}/")
     assert response.json["id"] == patient_id
     assert_audited_read(statements)
 
 
-def test_an_assessment_read_is_two_queries_with_its_audit_event(api, records):
+def test_an_assessment_read_is_one_query_with_its_sign_in_and_audit_event(api, records):
     assessment = records[1][0]
     response, statements = get_with_sql(api, f"/api/assessments/{assessment.id}/")
     assert len(response.json["qna_rounds"]) == 3

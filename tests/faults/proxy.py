@@ -9,10 +9,18 @@ the upstream address, until told to:
 - `trip(pattern, action, after=None)`  the first time a client message containing `pattern` passes
                 (after one containing `after`, if given), "drop" that connection just after
                 forwarding the message, or "stall" all traffic.
+
+`queries()` lists the simple-protocol queries (PostgreSQL's `Q` messages: psycopg2 sends every
+statement, BEGIN and COMMIT included, as one) that clients sent since the last call.
 """
+import re
 import socket
 import threading
 from contextlib import suppress
+
+# A query message: `Q`, its length (4 bytes, itself included), the query's text, a NUL.
+_QUERY = re.compile(rb"Q\x00\x00..((?:BEGIN|COMMIT|ROLLBACK|PREPARE|EXECUTE|SELECT|WITH|INSERT|UPDATE|DELETE)\b"
+                    rb"[^\x00]*)\x00", re.DOTALL)
 
 
 class Connection:
@@ -41,6 +49,7 @@ class TcpProxy:
         self.flowing.set()
         self.tripwire: tuple[bytes, str, bytes | None] | None = None
         self.stopped = False
+        self.heard = bytearray()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -84,6 +93,12 @@ class TcpProxy:
         assert action in ("drop", "stall")
         self.tripwire = (pattern, action, after)
 
+    def queries(self) -> list[str]:
+        """The text of each query message clients sent since the last call, in order."""
+        with self.lock:
+            heard, self.heard = bytes(self.heard), bytearray()
+        return [query.decode(errors="replace") for query in _QUERY.findall(heard)]
+
     def stop(self) -> None:
         self.stopped = True
         self.refuse()
@@ -120,6 +135,9 @@ class TcpProxy:
                 # Judged before forwarding: the stall, or the client's end of a drop, must be in place
                 # before the server can answer the message that trips it, or a fast answer slips through.
                 action = self._tripped(data) if source is connection.client else None
+                if source is connection.client:
+                    with self.lock:
+                        self.heard += data
                 if action == "drop":
                     with suppress(OSError):
                         connection.client.shutdown(socket.SHUT_RDWR)

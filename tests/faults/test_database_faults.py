@@ -6,7 +6,7 @@ import time
 import psycopg2
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from healthpal import database
@@ -159,3 +159,52 @@ def test_a_row_lock_held_elsewhere_gets_503_at_the_lock_timeout(another_app, pos
     assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
     assert seconds < 3
     assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000001"
+
+
+def reads_of(patient_id: int) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .filter_by(entity_type="patient", entity_id=patient_id, action="read"))
+
+
+def test_an_api_detail_read_is_one_message_to_the_server_and_writes_still_open_transactions(
+        clients, pg_proxy, clinician):
+    """The sign-in judged, the record read and the read recorded: one statement, which PostgreSQL
+    runs as a transaction by itself (no BEGIN or COMMIT sent). The connection's next request opens
+    a transaction again."""
+    api, _, _ = clients
+    patient = factories.make_patient(clinician, phone="5550000001")
+    assert api.get(f"/api/patients/{patient.id}/").status_code == 200    # prepares the statement
+    pg_proxy.queries()
+    assert api.get(f"/api/patients/{patient.id}/").json["phone"] == "5550000001"
+    assert [query.split()[0] for query in pg_proxy.queries()] == ["EXECUTE"]
+    assert reads_of(patient.id) == 2
+    pg_proxy.queries()
+    assert api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"}).status_code == 200
+    sent = pg_proxy.queries()
+    assert sent[0] == "BEGIN" and sent[-1] == "COMMIT" and len(sent) > 3, sent
+
+
+def test_a_detail_read_whose_connection_is_lost_runs_again_and_is_recorded(clients, pg_proxy, clinician):
+    """Lost as its one statement is sent: the server may have run it (and recorded the read) or not;
+    the request runs again on a fresh connection and answers. The read answered is recorded; the
+    lost one may be too."""
+    api, _, _ = clients
+    patient = factories.make_patient(clinician, phone="5550000001")
+    assert api.get(f"/api/patients/{patient.id}/").status_code == 200
+    pg_proxy.trip(b"EXECUTE", "drop")
+    assert api.get(f"/api/patients/{patient.id}/").json["phone"] == "5550000001"
+    assert reads_of(patient.id) in (2, 3)
+
+
+def test_a_stalled_detail_read_waits_a_statements_deadline_not_a_pings(clients, pg_proxy, clinician):
+    """The one statement runs outside a transaction, as SQLAlchemy's pings do, but waits as long as a
+    statement may run (the statement timeout plus a margin), not the connect timeout."""
+    api, _, _ = clients
+    patient = factories.make_patient(clinician)
+    assert api.get(f"/api/patients/{patient.id}/").status_code == 200
+    pg_proxy.trip(b"EXECUTE", "stall")
+    answer, seconds = timed(lambda: api.get(f"/api/patients/{patient.id}/"), limit=10, proxy=pg_proxy)
+    assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
+    statement = FAST_TIMEOUTS["DATABASE_STATEMENT_TIMEOUT"]
+    assert statement <= seconds <= statement + 1
