@@ -248,7 +248,7 @@ def read_as_holder(by_sign_in: Callable[[dict], tuple[int, Shown | None] | None]
         found = by_sign_in(values) if values else None
         if found is not None:
             user_id, record = found
-            setattr(g, _ACCESS_HOLDER, (None, user_id))
+            setattr(g, _ACCESS_HOLDER, (None, user_id))    # no User loaded: `current_user_id` tells who
             if record is None:
                 raise NotFound("Not found.")
             return record

@@ -186,29 +186,30 @@ def read(statements: AuditedRead, values: dict, *, actor, via: str) -> Any:
     return found
 
 
-def read_by_sign_in(read: SignedInRead, name: str, record_id, *, sign_in: dict, via: str) -> tuple[int, Any] | None:
+def read_by_sign_in(signed_in: SignedInRead, name: str, record_id, *, sign_in: dict,
+                    via: str) -> tuple[int, Any] | None:
     """`read` for the holder of a mobile-app token whose sign-in is not judged yet, where the
-    database does it in one statement (`in_one_statement`): `read`'s statement judges the sign-in as
-    `sessions.token_holder` would (`sessions.APP_HOLDER`, with `sign_in` from
+    database does it in one statement (`in_one_statement`): `signed_in`'s statement judges the
+    sign-in as `sessions.token_holder` would (`sessions.APP_HOLDER`, with `sign_in` from
     `sessions.sign_in_values`), reads the record `record_id` (bound as `name`) among those of the
     account the token names, and records the READ event, the account its actor, as a transaction
     by itself (`ALONE`: no BEGIN or COMMIT sent).
 
-    The account's id and the record, made by `read.record` (None when the account sees no such
+    The account's id and the record, made by `signed_in.record` (None when the account sees no such
     record: no event); None when the sign-in is not honoured, or the database cannot do it in one
     statement, or `record_id` is not an id (nothing read, nothing recorded): the caller judges the
     sign-in the full way, and reads with `read`."""
     if not in_one_statement() or not rules.is_id(record_id):
         return None
     values = {name: record_id, "actor_id": sign_in["user_id"]}
-    event = bound(actor=None, via=via, action=READ, model=read.model, patient_id=None, changes=None)
+    event = bound(actor=None, via=via, action=READ, model=signed_in.model, patient_id=None, changes=None)
     for taken in ("audit_actor_id", "audit_actor_username"):   # the holder's, in the statement
         del event[taken]
     with atomic():
-        row = db.session.connection().execute(read.statement, {**values, **sign_in, **event}).first()
+        row = db.session.connection().execute(signed_in.statement, {**values, **sign_in, **event}).first()
     if row is None:
         return None
-    return row[0], (None if row[1] is None else read.record(tuple(row[1:])))
+    return row[0], (None if row[1] is None else signed_in.record(tuple(row[1:])))
 
 
 def bound(*, actor, via: str, action: str, model: type[Model], patient_id: int | None, changes: dict | None) -> dict:
