@@ -199,11 +199,9 @@ def main() -> None:
     from healthpal.extensions import db
 
     began = time.perf_counter()
-    # A bulk load runs statements far longer than a request may (DATABASE_STATEMENT_TIMEOUT, 15 s),
-    # and the closing VACUUM runs in autocommit mode, which the app gives only the connect timeout
-    # (5 s, meant for its pings): no limit for this one process, unless the caller set one.
+    # A bulk load and the closing VACUUM run statements far longer than a request may
+    # (DATABASE_STATEMENT_TIMEOUT, 15 s): no limit for this one process, unless the caller set one.
     os.environ.setdefault("DATABASE_STATEMENT_TIMEOUT", "0")
-    os.environ.setdefault("DATABASE_CONNECT_TIMEOUT", "0")
     os.environ.setdefault("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", "0")
     app = create_app()
     with app.app_context():

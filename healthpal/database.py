@@ -15,7 +15,7 @@ too. SQLite waits at most the lock timeout for a writer.
 
 A statement marked `ALONE` (`healthpal.extensions`) that opens its transaction is sent in autocommit
 mode (`_begin_alone`): PostgreSQL makes it a transaction of its own, and psycopg2 sends neither BEGIN
-before it nor COMMIT when the session commits; it keeps a statement's deadline, not a ping's.
+before it nor COMMIT when the session commits.
 """
 import select
 import sqlite3
@@ -100,11 +100,23 @@ def check_out(dialect: Dialect, dbapi_connection, record, _proxy) -> None:
     if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS and not _readable(dbapi_connection):
         return
     try:
-        dialect.do_ping(dbapi_connection)
+        _ping(dialect, dbapi_connection)
     except psycopg2.Error as error:
         if dialect.is_disconnect(error, dbapi_connection, None):
             raise exc.InvalidatePoolError() from error
         raise
+
+
+def _ping(dialect: Dialect, dbapi_connection) -> None:
+    """SQLAlchemy's ping, waiting at most the connect timeout (`TimedConnection.deadline`)."""
+    timed = isinstance(dbapi_connection, TimedConnection)
+    if timed:
+        dbapi_connection.pinging = True
+    try:
+        dialect.do_ping(dbapi_connection)
+    finally:
+        if timed:
+            dbapi_connection.pinging = False
 
 
 def _readable(dbapi_connection) -> bool:
@@ -202,19 +214,19 @@ class Deadlines:
 class TimedConnection(connection):
     """A psycopg2 connection that knows how long to wait for the server."""
 
-    alone = False   # sending a statement marked ALONE, in autocommit mode (`_begin_alone`)
+    pinging = False   # the ping before a pooled connection is lent again (`check_out`)
+    alone = False     # sending a statement marked ALONE, in autocommit mode (`_begin_alone`)
 
     def __init__(self, *args, deadlines: Deadlines, **kwargs):
         self.deadlines = deadlines
         super().__init__(*args, **kwargs)
 
     def deadline(self) -> float | None:
-        """Connecting, or the ping before a pooled connection is reused (SQLAlchemy pings in
-        autocommit mode; the app's own statements run in transactions), takes a round trip or
-        two: a server that has not answered within the connect timeout is not there. A statement
-        may run until the server's statement timeout cancels it, one sent alone in autocommit
-        mode included."""
-        if self.status == STATUS_SETUP or (self.autocommit and not self.alone):
+        """Connecting, or the ping before a pooled connection is lent again, takes a round trip or
+        two: a server that has not answered within the connect timeout is not there. A statement,
+        in a transaction or in autocommit mode (one sent alone, a VACUUM), may run until the
+        server's statement timeout cancels it."""
+        if self.status == STATUS_SETUP or self.pinging:
             return 0.0 if self.deadlines.backing_off() else self.deadlines.connect_seconds
         return self.deadlines.statement_seconds
 

@@ -93,7 +93,7 @@ def check_request():
     wrong_method_without_slash()
     read_body()
     name = endpoint()
-    if protected(name) and name in JUDGED_BY_VIEW and request.method in ("GET", "HEAD"):
+    if name in JUDGED_BY_VIEW and request.method in ("GET", "HEAD"):
         tokens.require_token()
     elif protected(name):
         tokens.require_access()

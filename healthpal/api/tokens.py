@@ -128,6 +128,11 @@ def _issued_by_us(claims: dict) -> bool:
             and isinstance(claims.get(KEY), str) and isinstance(claims.get(SESSION), str))
 
 
+def _sign_in(claims: dict) -> dict:
+    """The sign-in the claims of one of our tokens present: its secret, and the account it names."""
+    return {"secret": claims[SESSION], "user_id": int(claims["sub"]), "user_key": claims[KEY]}
+
+
 def _holder(claims: dict) -> tuple[User | None, int | None]:
     """The token's account and the id of its session record, as `sessions.token_holder` judges
     them, once per token per request."""
@@ -136,7 +141,7 @@ def _holder(claims: dict) -> tuple[User | None, int | None]:
     cache = g.setdefault(_HOLDERS, {})
     key = (claims["sub"], claims.get("jti"))
     if key not in cache:
-        cache[key] = sessions.token_holder(secret=claims[SESSION], user_id=int(claims["sub"]), user_key=claims[KEY])
+        cache[key] = sessions.token_holder(**_sign_in(claims))
     return cache[key]
 
 
@@ -243,8 +248,7 @@ def read_as_holder(by_sign_in: Callable[[dict], tuple[int, Shown | None] | None]
     and `read` reads for the account."""
     claims = g.pop(_UNJUDGED, None)
     if claims is not None:
-        values = (sessions.sign_in_values(secret=claims[SESSION], user_id=int(claims["sub"]), user_key=claims[KEY])
-                  if _issued_by_us(claims) else None)
+        values = sessions.sign_in_values(**_sign_in(claims)) if _issued_by_us(claims) else None
         found = by_sign_in(values) if values else None
         if found is not None:
             user_id, record = found

@@ -202,9 +202,8 @@ def read_by_sign_in(signed_in: SignedInRead, name: str, record_id, *, sign_in: d
     if not in_one_statement() or not rules.is_id(record_id):
         return None
     values = {name: record_id, "actor_id": sign_in["user_id"]}
+    # (its actor's values are the holder's, in the statement: those `bound` gives go unused)
     event = bound(actor=None, via=via, action=READ, model=signed_in.model, patient_id=None, changes=None)
-    for taken in ("audit_actor_id", "audit_actor_username"):   # the holder's, in the statement
-        del event[taken]
     with atomic():
         row = db.session.connection().execute(signed_in.statement, {**values, **sign_in, **event}).first()
     if row is None:

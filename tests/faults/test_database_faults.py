@@ -6,8 +6,9 @@ import time
 import psycopg2
 import pytest
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from healthpal import database
 from healthpal.errors import OUTCOME_UNKNOWN, UNAVAILABLE
@@ -206,5 +207,19 @@ def test_a_stalled_detail_read_waits_a_statements_deadline_not_a_pings(clients, 
     pg_proxy.trip(b"EXECUTE", "stall")
     answer, seconds = timed(lambda: api.get(f"/api/patients/{patient.id}/"), limit=10, proxy=pg_proxy)
     assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
+    statement = FAST_TIMEOUTS["DATABASE_STATEMENT_TIMEOUT"]
+    assert statement <= seconds <= statement + 1
+
+
+def test_a_statement_in_autocommit_mode_waits_a_statements_deadline(proxied_app, pg_proxy):
+    """Only connecting and the ping before a pooled connection is lent wait at most the connect
+    timeout; a statement in autocommit mode (a VACUUM, a bulk load's) may run as long as any."""
+    with proxied_app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        assert connection.execute(text("SELECT 1")).scalar_one() == 1
+        pg_proxy.stall()
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="did not answer"):
+            connection.execute(text("SELECT 2"))
+        seconds = time.monotonic() - started
     statement = FAST_TIMEOUTS["DATABASE_STATEMENT_TIMEOUT"]
     assert statement <= seconds <= statement + 1
