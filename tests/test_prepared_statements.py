@@ -94,8 +94,11 @@ def test_detail_reads_and_assessment_writes_are_prepared_once_and_reused(another
             {"question": "Appetite?", "answer": "Good"}]
 
         found = prepared()
-        sign_ins = statements_with(found, "SELECT sessions.id")
-        assert len(sign_ins) == 1 and sign_ins[0][1] >= 2        # one statement, run by the create and the update
+        assert not statements_with(found, "SELECT sessions.id")   # no sign-in judged apart: each in a first statement
+        # the create's and the update's first locks, each judging the sign-in too, run once each
+        locks = statements_with(found, "WITH account AS")
+        assert len(locks) == 2 and all("FROM sessions JOIN users" in lock and "FOR NO KEY UPDATE OF patients" in lock
+                                       and runs == 1 for lock, runs in locks), locks
         # the audited reads (each judging the sign-in too), by what they read before their event: the
         # patient's was prepared once, run 3 times
         reads = {statement.split("read_event")[0]: runs for statement, runs in statements_with(found, "read_event")}
@@ -119,7 +122,7 @@ def test_lists_are_planned_for_each_request(another_app, clinician):
         after = prepared()
         assert after.keys() == before.keys()
         assert {name: runs - before[name][1] for name, (_, runs) in after.items()} == {
-            name: 3 if "FROM sessions JOIN users" in statement else 0 for name, (statement, _) in before.items()}
+            name: 3 if "SELECT sessions.id" in statement else 0 for name, (statement, _) in before.items()}
 
 
 def test_turned_off_nothing_is_prepared(another_app, clinician):

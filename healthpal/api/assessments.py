@@ -17,15 +17,23 @@ def assessment_list():
 
 @route("/assessments/", methods=["POST"])
 def assessment_create():
-    return idempotent.create(
-        lambda data: assessments.create(actor=tokens.current_user(), via=channels.API, data=data),
-        serializers.assessment,
-    )
+    data = tokens.judged_first(body.json_object)
+
+    def by_sign_in(sign_in: dict):
+        if idempotent.keyed():
+            return None
+        created = assessments.create_by_sign_in(sign_in, via=channels.API, data=data)
+        if created is None:
+            return None
+        return created[0], conditional.tagged(serializers.assessment(created[1]), created[1], 201)
+
+    return tokens.as_holder(by_sign_in, lambda actor: idempotent.create(
+        data, lambda sent: assessments.create(actor=actor, via=channels.API, data=sent), serializers.assessment))
 
 
 @route("/assessments/<id:assessment_id>/", methods=["GET"])
 def assessment_detail(assessment_id: int):
-    assessment = tokens.read_as_holder(
+    assessment = tokens.as_holder(
         lambda sign_in: assessments.read_by_sign_in(sign_in, via=channels.API, assessment_id=assessment_id),
         lambda actor: assessments.read(actor=actor, via=channels.API, assessment_id=assessment_id))
     return conditional.get_response(serializers.assessment(assessment), assessment)
@@ -33,9 +41,12 @@ def assessment_detail(assessment_id: int):
 
 @route("/assessments/<id:assessment_id>/", methods=["PUT", "PATCH"])
 def assessment_update(assessment_id: int):
-    assessment = assessments.update(actor=tokens.current_user(), via=channels.API, assessment_id=assessment_id,
-                                    data=body.json_object(), partial=request.method == "PATCH",
-                                    expected=conditional.expected())
+    data, partial, expected = tokens.judged_first(body.json_object), request.method == "PATCH", conditional.expected()
+    assessment = tokens.as_holder(
+        lambda sign_in: assessments.update_by_sign_in(sign_in, via=channels.API, assessment_id=assessment_id,
+                                                      data=data, partial=partial, expected=expected),
+        lambda actor: assessments.update(actor=actor, via=channels.API, assessment_id=assessment_id, data=data,
+                                         partial=partial, expected=expected))
     return conditional.tagged(serializers.assessment(assessment), assessment)
 
 

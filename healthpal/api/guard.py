@@ -13,9 +13,12 @@ from healthpal.api import bp, paths, tokens
 PUBLIC = frozenset({
     "api.login", "api.token_refresh", "api.token_verify", "api.logout", "api.registration", "api.openapi",
 })
-# Views that judge the token's sign-in in the statement that reads (`tokens.read_as_holder`) when
-# they read (GET, HEAD): the guard checks the rest of the token.
-JUDGED_BY_VIEW = frozenset({"api.patient_detail", "api.assessment_detail"})
+# Views that judge the token's sign-in in their first statement (`tokens.as_holder`), and the methods
+# for which they do: the guard checks the rest of the token.
+JUDGED_BY_VIEW = {"api.patient_detail": frozenset({"GET", "HEAD"}),
+                  "api.assessment_detail": frozenset({"GET", "HEAD"}),
+                  "api.assessment_create": frozenset({"POST"}),
+                  "api.assessment_update": frozenset({"PUT", "PATCH"})}
 
 
 def no_redirect() -> None:
@@ -93,7 +96,7 @@ def check_request():
     wrong_method_without_slash()
     read_body()
     name = endpoint()
-    if name in JUDGED_BY_VIEW and request.method in ("GET", "HEAD"):
+    if request.method in JUDGED_BY_VIEW.get(name or "", ()):
         tokens.require_token()
     elif protected(name):
         tokens.require_access()

@@ -4,16 +4,21 @@ from typing import TypeVar
 
 from flask import request
 
-from healthpal.api import body, conditional, tokens
+from healthpal.api import conditional, tokens
 from healthpal.domain import idempotency
 
 Record = TypeVar("Record")
 
 
-def create(make: Callable[[dict], Record], serialize: Callable[[Record], dict]):
-    """201 with the record `make(data)` created and its ETag. With an Idempotency-Key, a retry of
-    the same request replays that first answer (`Idempotent-Replayed: true`) instead of creating again."""
-    data = body.json_object()
+def keyed() -> bool:
+    """The request carries an Idempotency-Key: its create is looked up among its account's first."""
+    return idempotency.HEADER in request.headers
+
+
+def create(data: dict, make: Callable[[dict], Record], serialize: Callable[[Record], dict]):
+    """201 with the record `make(data)` created (`data`: the request's body) and its ETag. With an
+    Idempotency-Key, a retry of the same request replays that first answer (`Idempotent-Replayed:
+    true`) instead of creating again."""
     key = request.headers.get(idempotency.HEADER)
     if key is None:
         return conditional.tagged(serialize(record := make(data)), record, 201)

@@ -17,13 +17,14 @@ def patient_list():
 
 @route("/patients/", methods=["POST"])
 def patient_create():
-    return idempotent.create(lambda data: patients.create(actor=tokens.current_user(), via=channels.API, data=data),
+    return idempotent.create(body.json_object(),
+                             lambda data: patients.create(actor=tokens.current_user(), via=channels.API, data=data),
                              serializers.patient)
 
 
 @route("/patients/<id:patient_id>/", methods=["GET"])
 def patient_detail(patient_id: int):
-    patient = tokens.read_as_holder(
+    patient = tokens.as_holder(
         lambda sign_in: patients.read_by_sign_in(sign_in, via=channels.API, patient_id=patient_id),
         lambda actor: patients.read(actor=actor, via=channels.API, patient_id=patient_id))
     return conditional.get_response(serializers.patient(patient), patient)

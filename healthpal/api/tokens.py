@@ -10,9 +10,10 @@ flask-jwt-extended issues the tokens and answers the errors (its exceptions, thr
 in `register_loaders`); a token is checked here, decoded once per request (its `verify_jwt_in_request`
 decodes one three or four times), its signature verified once per worker (`_decode`).
 
-A detail read judges the sign-in in its own statement instead, on PostgreSQL (`read_as_holder`): the
-guard checks what needs no database (`require_token`), then one statement judges the sign-in, reads
-and records the read; only a sign-in it does not honour is judged again the full way, for its 401.
+A detail read, or an assessment's create or update, judges the sign-in in its own first statement
+instead, on PostgreSQL (`as_holder`): the guard checks what needs no database (`require_token`), then
+one statement judges the sign-in and reads and records the read, or takes the write's first lock;
+only a sign-in it does not honour is judged again the full way, for its 401.
 """
 import re
 import time
@@ -34,10 +35,11 @@ from flask_jwt_extended.exceptions import (
     WrongTokenError,
 )
 from jwt.exceptions import DecodeError, ExpiredSignatureError, PyJWTError
+from werkzeug.exceptions import HTTPException
 
 from healthpal.api import errors
 from healthpal.domain import sessions
-from healthpal.domain.exceptions import NotFound
+from healthpal.domain.exceptions import Invalid, NotFound
 from healthpal.extensions import jwt
 from healthpal.models import User
 
@@ -49,6 +51,7 @@ _ACCESS_HOLDER = "api_access_holder"
 _UNJUDGED = "api_unjudged_access"
 Shown = TypeVar("Shown")
 Read = TypeVar("Read")
+Parsed = TypeVar("Parsed")
 # Tokens a worker remembers as checked: the live access and refresh tokens of its busiest minutes.
 VERIFIED_TOKENS = 1024
 
@@ -234,30 +237,41 @@ def require_access() -> None:
 
 def require_token() -> None:
     """`require_access`'s checks that need no database, its errors in its order; the sign-in is left
-    for the view to judge in the statement that reads (`read_as_holder`)."""
+    for the view to judge in its first statement (`as_holder`)."""
     setattr(g, _UNJUDGED, _access_claims())
 
 
-def read_as_holder(by_sign_in: Callable[[dict], tuple[int, Shown | None] | None],
-                   read: Callable[[User], Read]) -> Shown | Read:
-    """What a view reads for the holder of this request's access token. When the guard left the
-    sign-in unjudged (`require_token`), `by_sign_in` is given the values that judge it
-    (`sessions.sign_in_values`) and judges it and reads in one statement: the account's id and what
-    it read (None: NotFound). When it cannot (None: a sign-in not honoured, or a database that does
-    not do it in one statement), `require_access` judges the sign-in the full way, with its 401s,
-    and `read` reads for the account."""
+def as_holder(by_sign_in: Callable[[dict], tuple[int, Shown | None] | None],
+              otherwise: Callable[[User], Read]) -> Shown | Read:
+    """What a view reads or writes as the holder of this request's access token. When the guard left
+    the sign-in unjudged (`require_token`), `by_sign_in` is given the values that judge it
+    (`sessions.sign_in_values`) and judges it in its first statement: the account's id and what it
+    read or wrote (None: NotFound). When it cannot (None: a sign-in not honoured, or a database that
+    does not do it in one statement), `require_access` judges the sign-in the full way, with its
+    401s, and `otherwise` does the work for the account."""
     claims = g.pop(_UNJUDGED, None)
     if claims is not None:
         values = sessions.sign_in_values(**_sign_in(claims)) if _issued_by_us(claims) else None
         found = by_sign_in(values) if values else None
         if found is not None:
             user_id, record = found
-            setattr(g, _ACCESS_HOLDER, (None, user_id))    # no User loaded: `current_user_id` tells who
+            setattr(g, _ACCESS_HOLDER, (None, user_id))    # no User kept: `current_user_id` tells who
             if record is None:
                 raise NotFound("Not found.")
             return record
         require_access()
-    return read(current_user())
+    return otherwise(current_user())
+
+
+def judged_first(parse: Callable[[], Parsed]) -> Parsed:
+    """`parse()` (of the request's body), whose refusal waits for the sign-in the guard left unjudged
+    (`require_token`): a token not honoured is a 401 before a body's 400 or 415 (shared/API.md §1)."""
+    try:
+        return parse()
+    except (HTTPException, Invalid):
+        if g.pop(_UNJUDGED, None) is not None:
+            require_access()
+        raise
 
 
 def current_user() -> User:

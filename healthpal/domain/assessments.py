@@ -117,10 +117,16 @@ _READ_BY_SIGN_IN = audit.signed_in_read(select(*LISTED_COLUMNS, _SHOWN_ROUNDS).w
 # actor sees), in order of id, each with its last-assessment lock (as `patients.get` takes it
 # `for_assessment`: writers of one patient's assessments take turns; none holds an assessment while
 # it waits for a patient), read afresh; then the assessment, read afresh with its rounds.
-def _lock_patients(everything: bool) -> Select:
+def _current_patient(everything: bool):
     # (a visible assessment's patient is its clinician's: the constraint on clinician_id keeps it so)
-    current = select(Assessment.patient_id).where(*_by_id(everything)).scalar_subquery()
-    stmt = select(Patient).where(Patient.id.in_([current, bindparam("target_id", type_=Patient.id.type)]))
+    return select(Assessment.patient_id).where(*_by_id(everything)).scalar_subquery()
+
+
+_TARGET = bindparam("target_id", type_=Patient.id.type)
+
+
+def _lock_patients(everything: bool) -> Select:
+    stmt = select(Patient).where(Patient.id.in_([_current_patient(everything), _TARGET]))
     if not everything:
         stmt = stmt.where(Patient.clinician_id == bindparam("actor_id"))
     return (stmt.order_by(Patient.id).with_for_update(key_share=True)
@@ -131,6 +137,28 @@ _LOCK_PATIENTS = {everything: _lock_patients(everything) for everything in (Fals
 _LOCK = {everything: select(Assessment).where(*_by_id(everything)).with_for_update(of=Assessment)
          .options(joinedload(Assessment.rounds)).execution_options(populate_existing=True, **PREPARED)
          for everything in (False, True)}
+# A create or an update by a mobile-app sign-in (`create_by_sign_in`, `update_by_sign_in`) takes the
+# same locks in the same order with statements that load no model objects: the first judges the
+# sign-in too, each of its rows the account whose sign-in it honours (`sessions.APP_ACCOUNT`) and one
+# of that account's patients; an update's second reads the assessment as `Listed`.
+_PATIENTS = cast(Table, Patient.__table__)
+_ACCOUNT = sessions.APP_ACCOUNT
+_ACCOUNT_WIDTH = len(_ACCOUNT.c)
+_PATIENT_FIELDS = tuple(column.key for column in _PATIENTS.columns)
+
+
+def _patients_by_sign_in(which: ColumnElement[bool]) -> Select:
+    return (select(*_ACCOUNT.c, *_PATIENTS.c).join_from(_ACCOUNT, _PATIENTS, _PATIENTS.c.clinician_id == _ACCOUNT.c.id)
+            .where(which, _PATIENTS.c.clinician_id == bindparam("actor_id"))
+            .order_by(_PATIENTS.c.id).with_for_update(key_share=True, of=_PATIENTS).execution_options(**PREPARED))
+
+
+# An update's patients (as `_LOCK_PATIENTS`), and a create's one patient (as `patients.get` locks it
+# `for_assessment`).
+_LOCK_PATIENTS_BY_SIGN_IN = _patients_by_sign_in(_PATIENTS.c.id.in_([_current_patient(False), _TARGET]))
+_LOCK_PATIENT_BY_SIGN_IN = _patients_by_sign_in(_PATIENTS.c.id == _TARGET)
+_LOCK_SHOWN = (select(*LISTED_COLUMNS, _SHOWN_ROUNDS).where(*_by_id(False)).with_for_update(of=Assessment)
+               .execution_options(**PREPARED))
 MOVED_MEANWHILE = "This assessment was moved to another patient at the same moment; nothing was saved. Try again."
 
 
@@ -143,9 +171,8 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False, 
     if not for_update:
         assessment = db.session.scalar(_GET[everything], values)
     else:
-        target = rules.id_number(moving_to)
         locked = {patient.id: patient for patient in db.session.scalars(
-            _LOCK_PATIENTS[everything], {**values, "target_id": target if rules.is_id(target) else None})}
+            _LOCK_PATIENTS[everything], {**values, "target_id": _target(moving_to)})}
         assessment = db.session.scalar(_LOCK[everything], values)
         if assessment is not None:
             if assessment.patient_id not in locked:     # moved between the two reads: its patient is not locked
@@ -154,6 +181,22 @@ def get(*, actor: User, via: str, assessment_id: int, for_update: bool = False, 
     if assessment is None:
         raise NotFound("Not found.")
     return assessment
+
+
+def _locked_by_sign_in(statement: Select, values: dict) -> tuple[User, dict[int, Patient]] | None:
+    """The account and patients of a statement locking patients by sign-in (`_patients_by_sign_in`),
+    as model objects apart from the session; None when it finds no row."""
+    rows = db.session.connection().execute(statement, values).all()
+    if not rows:
+        return None
+    return sessions.account(rows[0][:_ACCOUNT_WIDTH]), {
+        row[_ACCOUNT_WIDTH]: Patient(**dict(zip(_PATIENT_FIELDS, row[_ACCOUNT_WIDTH:], strict=True))) for row in rows}
+
+
+def _target(moving_to) -> int | None:
+    """The id of the patient a write names as sent (its `patient`), if it can be one."""
+    target = rules.id_number(moving_to)
+    return target if rules.is_id(target) else None
 
 
 def read(*, actor: User, via: str, assessment_id: int) -> Assessment:
@@ -328,17 +371,18 @@ def _patient(actor: User, via: str, value, lock: bool) -> Patient:
 
 
 def clean(data, *, actor: User, via: str, partial: bool, current: Assessment | None = None,
-          lock_patient: bool = False) -> dict:
+          lock_patient: bool = False, patient: Patient | None = None) -> dict:
     """Stored values for `data` (`patient` as a Patient, rounds as (question, answer) pairs).
 
     Cross-field rules are checked against the resulting record; every error is reported at once.
-    `lock_patient`: the patient is read with its last-assessment lock (before a create).
+    `lock_patient`: the patient is read with its last-assessment lock (before a create); `patient`:
+    the patient `data` names, read and locked so already.
     """
     if not isinstance(data, dict):
         raise Invalid({"non_field_errors": ["Invalid data. Expected an object."]})
     today = clock.today()
     cleaners = {
-        "patient": lambda v: _patient(actor, via, v, lock_patient),
+        "patient": (lambda v: patient) if patient is not None else (lambda v: _patient(actor, via, v, lock_patient)),
         "type": rules.assessment_type,
         "date": lambda v: rules.assessment_date(v, today=today),
         "score": rules.score,
@@ -350,9 +394,9 @@ def clean(data, *, actor: User, via: str, partial: bool, current: Assessment | N
     if current is not None and not partial and "date" not in data:
         required["date"] = current.date.isoformat()
     cleaned, errors = rules.collect(required, cleaners, partial=partial)
-    patient = cleaned.get("patient", current.patient if current is not None else None)
+    whose = cleaned.get("patient", current.patient if current is not None else None)
     day = cleaned.get("date", current.date if current is not None else None)
-    if "patient" not in errors and "date" not in errors and patient is not None and day < patient.birthdate:
+    if "patient" not in errors and "date" not in errors and whose is not None and day < whose.birthdate:
         errors["date"] = [BEFORE_BIRTH]
     if errors:
         raise Invalid(errors)
@@ -489,22 +533,58 @@ def create(*, actor: User, via: str, data: dict) -> Assessment:
     patient locked and checked in one statement, the rest written in another (PostgreSQL)."""
     with atomic(EXPLAINED):
         cleaned = clean(data, actor=actor, via=via, partial=False, lock_patient=True)
-        patient, pairs, now = cleaned["patient"], cleaned["qna_rounds"], clock.now()
-        values = {"patient_id": patient.id, "clinician_id": patient.clinician_id, "type": cleaned["type"],
-                  "date": cleaned["date"], "score": cleaned["score"], "created_at": now, "updated_at": now,
-                  "version": 1}
-        assessment = Assessment(**values)
-        event = audit.bound(actor=actor, via=via, action=audit.CREATE, model=Assessment, patient_id=patient.id,
-                            changes=audit.diff({}, snapshots.assessment(assessment, rounds=pairs)))
-        written = _write("insert", values, pairs=pairs, touched=[patient.id], event=event)
-        if written is None:
-            raise Invalid({"non_field_errors": [DUPLICATE]})
-        assessment.id, round_ids = written
+        assessment, pairs, round_ids = _insert(cleaned, actor=actor, via=via)
         make_transient_to_detached(assessment)
         db.session.add(assessment)
-        set_committed_value(assessment, "patient", patient)
+        set_committed_value(assessment, "patient", cleaned["patient"])
         _attach_rounds(assessment, pairs, round_ids)
     return assessment
+
+
+def create_by_sign_in(sign_in: dict, *, via: str, data: dict) -> tuple[int, Listed] | None:
+    """`create` by the holder of a mobile-app sign-in not judged yet (`sessions.sign_in_values`), the
+    sign-in judged in the statement that locks the patient `data` names, where the database allows
+    it: their account's id and the new assessment, as `Listed`.
+
+    None when that statement finds no row, the sign-in not honoured or the patient not their
+    account's, or when it cannot be sent, the database unable to judge the sign-in there or `data`
+    naming no patient by id (nothing written): the caller judges the sign-in the full way, and
+    creates with `create`."""
+    target = _target(_patient_sent(data))
+    if not audit.in_one_statement() or target is None:
+        return None
+    with atomic(EXPLAINED):
+        locked = _locked_by_sign_in(_LOCK_PATIENT_BY_SIGN_IN,
+                                    {**sign_in, "target_id": target, "actor_id": sign_in["user_id"]})
+        if locked is None:
+            return None
+        actor, patients_locked = locked
+        cleaned = clean(data, actor=actor, via=via, partial=False, patient=patients_locked[target])
+        assessment, pairs, _ = _insert(cleaned, actor=actor, via=via)
+    return actor.id, _listed(assessment, pairs)
+
+
+def _insert(cleaned: dict, *, actor: User, via: str) -> tuple[Assessment, list, list[int]]:
+    """`create`'s write of the values `clean` gave, their patient locked, in the caller's transaction:
+    the assessment as stored (apart from the session), its rounds ((question, answer) pairs) and
+    their ids."""
+    patient, pairs, now = cleaned["patient"], cleaned["qna_rounds"], clock.now()
+    values = {"patient_id": patient.id, "clinician_id": patient.clinician_id, "type": cleaned["type"],
+              "date": cleaned["date"], "score": cleaned["score"], "created_at": now, "updated_at": now,
+              "version": 1}
+    assessment = Assessment(**values)
+    event = audit.bound(actor=actor, via=via, action=audit.CREATE, model=Assessment, patient_id=patient.id,
+                        changes=audit.diff({}, snapshots.assessment(assessment, rounds=pairs)))
+    written = _write("insert", values, pairs=pairs, touched=[patient.id], event=event)
+    if written is None:
+        raise Invalid({"non_field_errors": [DUPLICATE]})
+    assessment.id, round_ids = written
+    return assessment, pairs, round_ids
+
+
+def _listed(assessment: Assessment, rounds) -> Listed:
+    """The assessment (its columns as set), with its rounds as (question, answer) pairs, as `Listed`."""
+    return Listed._make((*[getattr(assessment, name) for name in Listed._fields[:-1]], list(rounds)))
 
 
 def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bool = False,
@@ -513,42 +593,90 @@ def update(*, actor: User, via: str, assessment_id: int, data: dict, partial: bo
     a whole. Stale if its version is not `expected`. Returns it as this change committed it."""
     with atomic(EXPLAINED):
         assessment = get(actor=actor, via=via, assessment_id=assessment_id, for_update=True,
-                         moving_to=data.get("patient") if isinstance(data, dict) else None)
-        versions.check(assessment, expected, snapshot=snapshots.assessment)
-        cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
-        before = snapshots.assessment(assessment)
-        patient = cleaned.get("patient", assessment.patient)
-        values = {"patient_id": patient.id, "clinician_id": patient.clinician_id,
-                  "type": cleaned.get("type", assessment.type), "date": cleaned.get("date", assessment.date),
-                  "score": cleaned.get("score", assessment.score)}
-        pairs = cleaned.get("qna_rounds")
-        if pairs is not None and before["qna_rounds"] == [list(pair) for pair in pairs]:
-            pairs = None
-        # A patient's last assessment follows its assessments' dates and scores only.
-        moved = (patient.id, values["date"], values["score"]) != (assessment.patient_id, assessment.date,
-                                                                   assessment.score)
-        touched = sorted({assessment.patient_id, patient.id}) if moved else []
-        # the values as the write will store them, set now (as if loaded): the changes are taken from them
-        for name, value in values.items():
-            set_committed_value(assessment, name, value)
-        set_committed_value(assessment, "patient", patient)
-        changes = audit.diff(before, snapshots.assessment(assessment, rounds=pairs))
-        if not changes:
-            return assessment
-        if pairs:
-            for old in assessment.rounds:     # the write deletes their rows
-                db.session.expunge(old)
-        values.update(id=assessment.id, updated_at=clock.now(), version=versions.bumped(assessment))
-        event = audit.bound(actor=actor, via=via, action=audit.UPDATE, model=Assessment, patient_id=patient.id,
-                            changes=changes)
-        written = _write("update", values, pairs=pairs, touched=touched, event=event)
-        if written is None:
-            raise Invalid({"non_field_errors": [DUPLICATE]})
-        for name in ("updated_at", "version"):
-            set_committed_value(assessment, name, values[name])
-        if pairs:
-            _attach_rounds(assessment, pairs, written[1])
+                         moving_to=_patient_sent(data))
+        old = list(assessment.rounds)
+        written = _change(assessment, [(round_.question, round_.answer) for round_ in old], actor=actor, via=via,
+                          data=data, partial=partial, expected=expected)
+        if written is not None and written[0]:
+            for round_ in old:     # the write deleted their rows
+                db.session.expunge(round_)
+            _attach_rounds(assessment, *written)
     return assessment
+
+
+def update_by_sign_in(sign_in: dict, *, via: str, assessment_id: int, data: dict, partial: bool = False,
+                      expected: versions.Expected = None) -> tuple[int, Listed | None] | None:
+    """`update` by the holder of a mobile-app sign-in not judged yet (`sessions.sign_in_values`), the
+    sign-in judged in the statement that takes the update's first locks, where the database allows
+    it: their account's id and the assessment as this change committed it, as `Listed` (None when
+    their account sees no such assessment: nothing changed). A mobile sign-in reaches its account's
+    own records only (`scope.sees_everything` is for the admin panel).
+
+    None when that statement finds no row, the sign-in not honoured or the assessment not their
+    account's, or when the database cannot judge it there (nothing changed, nothing locked): the
+    caller judges the sign-in the full way, and updates with `update`."""
+    if not audit.in_one_statement() or not rules.is_id(assessment_id):
+        return None
+    values = {"assessment_id": assessment_id, "actor_id": sign_in["user_id"]}
+    with atomic(EXPLAINED):
+        locked = _locked_by_sign_in(_LOCK_PATIENTS_BY_SIGN_IN,
+                                    {**values, **sign_in, "target_id": _target(_patient_sent(data))})
+        if locked is None:
+            return None
+        actor, patients_locked = locked
+        found = db.session.connection().execute(_LOCK_SHOWN, values).first()
+        if found is None:
+            return actor.id, None
+        current = _shown(tuple(found))
+        if current.patient_id not in patients_locked:     # moved between the two reads: its patient is not locked
+            raise Conflict(MOVED_MEANWHILE)
+        assessment = Assessment(**dict(zip(Listed._fields[:-1], current, strict=False)))
+        set_committed_value(assessment, "patient", patients_locked[current.patient_id])
+        written = _change(assessment, current.rounds, actor=actor, via=via, data=data, partial=partial,
+                          expected=expected)
+    return actor.id, _listed(assessment, current.rounds if written is None or written[0] is None else written[0])
+
+
+def _patient_sent(data) -> object:
+    """The patient a write's `data` names, as sent (None: none)."""
+    return data.get("patient") if isinstance(data, dict) else None
+
+
+def _change(assessment: Assessment, rounds: list, *, actor: User, via: str, data: dict, partial: bool,
+            expected: versions.Expected) -> tuple[list | None, list[int]] | None:
+    """`update`'s change of the assessment locked and read afresh, its rounds `rounds` ((question,
+    answer) pairs), in the caller's transaction; its values are set on `assessment` as stored. The
+    rounds written and their ids (None: the rounds stay as they were); None when nothing changes."""
+    versions.check(assessment, expected, snapshot=lambda record: snapshots.assessment(record, rounds=rounds))
+    cleaned = clean(data, actor=actor, via=via, partial=partial, current=assessment)
+    before = snapshots.assessment(assessment, rounds=rounds)
+    patient = cleaned.get("patient", assessment.patient)
+    values = {"patient_id": patient.id, "clinician_id": patient.clinician_id,
+              "type": cleaned.get("type", assessment.type), "date": cleaned.get("date", assessment.date),
+              "score": cleaned.get("score", assessment.score)}
+    pairs = cleaned.get("qna_rounds")
+    if pairs is not None and before["qna_rounds"] == [list(pair) for pair in pairs]:
+        pairs = None
+    # A patient's last assessment follows its assessments' dates and scores only.
+    moved = (patient.id, values["date"], values["score"]) != (assessment.patient_id, assessment.date,
+                                                               assessment.score)
+    touched = sorted({assessment.patient_id, patient.id}) if moved else []
+    # the values as the write will store them, set now (as if loaded): the changes are taken from them
+    for name, value in values.items():
+        set_committed_value(assessment, name, value)
+    set_committed_value(assessment, "patient", patient)
+    changes = audit.diff(before, snapshots.assessment(assessment, rounds=rounds if pairs is None else pairs))
+    if not changes:
+        return None
+    values.update(id=assessment.id, updated_at=clock.now(), version=versions.bumped(assessment))
+    event = audit.bound(actor=actor, via=via, action=audit.UPDATE, model=Assessment, patient_id=patient.id,
+                        changes=changes)
+    written = _write("update", values, pairs=pairs, touched=touched, event=event)
+    if written is None:
+        raise Invalid({"non_field_errors": [DUPLICATE]})
+    for name in ("updated_at", "version"):
+        set_committed_value(assessment, name, values[name])
+    return pairs, written[1]
 
 
 def delete(*, actor: User, via: str, assessment_id: int, expected: versions.Expected = None) -> None:

@@ -69,6 +69,9 @@ _APP_SIGN_IN = _app_sign_in(_SESSIONS.c.id, *_USERS.columns).execution_options(*
 # The account (`id`, `username`) of a mobile sign-in still honoured, for a statement that judges the
 # sign-in and does its work at once (`audit.signed_in_read`); its values come from `sign_in_values`.
 APP_HOLDER = _app_sign_in(_USERS.c.id, _USERS.c.username).cte("holder")
+# The same with every column of the account (`account` makes its User), for a write whose first
+# locking statement judges the sign-in (`assessments.create_by_sign_in`, `update_by_sign_in`).
+APP_ACCOUNT = _app_sign_in(*_USERS.columns).cte("account")
 _USER_FIELDS = tuple(column.key for column in _USERS.columns)
 
 
@@ -116,7 +119,7 @@ def token_holder(*, secret, user_id: int, user_key) -> tuple[User | None, int | 
         row = db.session.connection().execute(_APP_SIGN_IN, sign_in_values(secret=secret, user_id=user_id,
                                                                            user_key=user_key)).first()
         if row is not None:
-            return _in_session(row), row[0]
+            return _in_session(row[1:]), row[0]
     user = db.session.get(User, user_id)
     return (user if _is_account(user, user_id=user_id, user_key=user_key) else None), None
 
@@ -130,13 +133,19 @@ def sign_in_values(*, secret, user_id: int, user_key) -> dict | None:
     return {"digest": _digest(secret), "kind": APP, "now": clock.now(), "user_id": user_id, "user_key": user_key}
 
 
-def _in_session(row) -> User:
-    """The User of a row of its columns, in the session as if the ORM had loaded it (the one the
-    session holds already, if it does)."""
-    held = db.session.identity_map.get(identity_key(User, row[1]))
+def account(columns) -> User:
+    """The User of its columns in order (`users`' columns, as `APP_ACCOUNT` has them), apart from
+    the session: who did something, for the rules and the audit trail."""
+    return User(**dict(zip(_USER_FIELDS, columns, strict=True)))
+
+
+def _in_session(columns) -> User:
+    """`account`, in the session as if the ORM had loaded it (the one the session holds already, if
+    it does)."""
+    held = db.session.identity_map.get(identity_key(User, columns[0]))
     if held is not None:
         return held
-    user = User(**dict(zip(_USER_FIELDS, row[1:], strict=True)))
+    user = account(columns)
     make_transient_to_detached(user)
     db.session.add(user)
     return user

@@ -1,11 +1,15 @@
 """Helpers for the API tests: a JSON client with a Bearer token (over the Flask test client or real
-HTTP), valid request bodies."""
+HTTP), valid request bodies, and the ways a token stops being honoured."""
 import json
 from http.client import HTTPConnection
 from json import dumps
 from urllib.parse import urlencode, urlsplit
 
+import jwt
+from flask_jwt_extended import create_access_token
+
 from healthpal.api import tokens
+from healthpal.domain import channels, users
 from tests.toolkit import count
 
 
@@ -114,3 +118,45 @@ def assert_counted(client, clinicians, *, path: str, model, total) -> None:
     for clinician in clinicians:
         real = count(model, model.clinician_id == clinician.id)
         assert (listed_count(client, clinician, path), total(clinician.id)) == (real, real), clinician.username
+
+
+TOKEN_NOT_VALID = {"detail": "Given token not valid for any token type", "code": "token_not_valid"}
+USER_NOT_FOUND = {"detail": "User not found", "code": "user_not_found"}
+NOT_PROVIDED = {"detail": "Authentication credentials were not provided."}
+
+
+def log_out(api: Api, _superuser) -> None:
+    assert api.post("/api/auth/logout/", json={"refresh": api.refresh}).status_code in (200, 204)
+
+
+def reset_password(api: Api, superuser) -> None:
+    users.set_password(actor=superuser, via=channels.ADMIN, user_id=api.user_id, password="reset-by-admin-1")
+
+
+def deactivate(api: Api, superuser) -> None:
+    users.deactivate(actor=superuser, via=channels.ADMIN, user_id=api.user_id)
+
+
+def delete_account(api: Api, superuser) -> None:
+    users.delete(actor=superuser, via=channels.ADMIN, user_id=api.user_id)
+
+
+# Each way a sign-in ends (`ending(api, superuser)`), and what its tokens then get.
+ENDINGS = [(log_out, TOKEN_NOT_VALID), (reset_password, TOKEN_NOT_VALID),
+           (deactivate, USER_NOT_FOUND), (delete_account, USER_NOT_FOUND)]
+
+
+def forged(api: Api) -> str:
+    """The client's access token signed with another key."""
+    claims = jwt.decode(api.access, options={"verify_signature": False})
+    return jwt.encode(claims, "another-secret-that-is-long-enough-for-hs256", algorithm="HS256")
+
+
+# Authorization headers that fail (`header(api)`: None sends none), and what each gets.
+FAILING_HEADERS = [
+    (lambda api: None, NOT_PROVIDED),
+    (lambda api: "Bearer abc", TOKEN_NOT_VALID),
+    (lambda api: f"Bearer {api.refresh}", TOKEN_NOT_VALID),                      # not an access token
+    (lambda api: f"Bearer {forged(api)}", TOKEN_NOT_VALID),
+    (lambda api: f"Bearer {create_access_token(identity=str(api.user_id))}", TOKEN_NOT_VALID),  # not our claims
+]

@@ -7,17 +7,12 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 import time_machine
-from flask_jwt_extended import create_access_token
 from sqlalchemy import select
 
-from healthpal.domain import channels, users
 from healthpal.extensions import db
 from healthpal.models import AuditEvent
 from tests import factories
-
-TOKEN_NOT_VALID = {"detail": "Given token not valid for any token type", "code": "token_not_valid"}
-USER_NOT_FOUND = {"detail": "User not found", "code": "user_not_found"}
-NOT_PROVIDED = {"detail": "Authentication credentials were not provided."}
+from tests.api.support import ENDINGS, FAILING_HEADERS, TOKEN_NOT_VALID, log_out
 
 
 @pytest.fixture
@@ -39,26 +34,7 @@ def reads() -> list[tuple]:
                               .filter_by(action="read").order_by(AuditEvent.id)).all()
 
 
-def _log_out(api, _superuser):
-    assert api.post("/api/auth/logout/", json={"refresh": api.refresh}).status_code in (200, 204)
-
-
-def _reset_password(api, superuser):
-    users.set_password(actor=superuser, via=channels.ADMIN, user_id=api.user_id, password="reset-by-admin-1")
-
-
-def _deactivate(api, superuser):
-    users.deactivate(actor=superuser, via=channels.ADMIN, user_id=api.user_id)
-
-
-def _delete(api, superuser):
-    users.delete(actor=superuser, via=channels.ADMIN, user_id=api.user_id)
-
-
-@pytest.mark.parametrize(("ending", "answer"), [
-    (_log_out, TOKEN_NOT_VALID), (_reset_password, TOKEN_NOT_VALID),
-    (_deactivate, USER_NOT_FOUND), (_delete, USER_NOT_FOUND),
-])
+@pytest.mark.parametrize(("ending", "answer"), ENDINGS)
 def test_a_sign_in_ended_answers_as_anywhere_else_and_records_nothing(api, superuser, records, ending, answer):
     for url in detail_urls(records):
         assert api.get(url).status_code == 200
@@ -72,18 +48,7 @@ def test_a_sign_in_ended_answers_as_anywhere_else_and_records_nothing(api, super
     assert len(reads()) == before
 
 
-def _forged(api) -> str:
-    claims = jwt.decode(api.access, options={"verify_signature": False})
-    return jwt.encode(claims, "another-secret-that-is-long-enough-for-hs256", algorithm="HS256")
-
-
-@pytest.mark.parametrize(("header", "answer"), [
-    (lambda api: None, NOT_PROVIDED),
-    (lambda api: "Bearer abc", TOKEN_NOT_VALID),
-    (lambda api: f"Bearer {api.refresh}", TOKEN_NOT_VALID),                      # not an access token
-    (lambda api: f"Bearer {_forged(api)}", TOKEN_NOT_VALID),
-    (lambda api: f"Bearer {create_access_token(identity=str(api.user_id))}", TOKEN_NOT_VALID),  # not our claims
-])
+@pytest.mark.parametrize(("header", "answer"), FAILING_HEADERS)
 def test_a_token_that_fails_answers_as_anywhere_else_and_records_nothing(api, records, header, answer):
     sent = header(api)
     headers = {} if sent is None else {"Authorization": sent}
@@ -125,7 +90,7 @@ def test_other_methods_on_a_detail_path_judge_the_token_first(api, superuser, re
     url = detail_urls(records)[0]
     assert api.post(url, json={}).status_code == 405
     assert api.request("OPTIONS", url).status_code == 200
-    _log_out(api, superuser)
+    log_out(api, superuser)
     for method in ("POST", "OPTIONS", "PATCH", "DELETE"):
         response = api.request(method, url, json={})
         assert (response.status_code, response.json) == (401, TOKEN_NOT_VALID), method

@@ -6,6 +6,8 @@ for all of them.
 
 Counted with `tests.toolkit.sql_statements`: every statement the app sends (BEGIN and COMMIT are not
 cursor executions, so nothing is filtered out)."""
+import re
+
 import pytest
 
 from healthpal.extensions import db
@@ -81,55 +83,61 @@ def kinds(statements) -> list[str]:
     return [" ".join(statement.split()[:3]).upper() for statement in statements]
 
 
-def test_creating_an_assessment_with_five_rounds_is_three_queries(api, records):
-    """Auth; the patient, read and locked in one; one statement for the rest: the assessment (unless
-    its patient has one of its type on its date), its rounds, the patient's last assessment and the
-    audit event. SQLite, which runs no INSERT inside a WITH, sends those four one by one (six; seven
-    before either)."""
+def test_creating_an_assessment_with_five_rounds_is_two_queries(api, records):
+    """The patient, read and locked, the token's sign-in judged in the same statement; one statement
+    for the rest: the assessment (unless its patient has one of its type on its date), its rounds, the
+    patient's last assessment and the audit event. SQLite, which runs no INSERT inside a WITH, judges
+    the sign-in first and sends those four one by one (six; seven before either)."""
     with sql_statements() as statements:
         response = api.post("/api/assessments/", json={"patient": records[0][0].id, "type": "Sleep review",
                                                        "score": 7, "qna_rounds": FIVE_ROUNDS})
     assert response.status_code == 201 and response.json["qna_rounds"] == FIVE_ROUNDS
     if on_postgresql():
-        assert len(statements) == 3, statements
-        assert kinds(statements)[2] == "WITH WRITTEN AS", statements
-        assert all(part in statements[2].upper() for part in ("INSERT INTO ASSESSMENTS", "INSERT INTO QA_ROUNDS",
+        assert kinds(statements) == ["WITH ACCOUNT AS", "WITH WRITTEN AS"], statements
+        assert statements[0].endswith("FOR NO KEY UPDATE OF patients"), statements[0]
+        assert all(part in statements[1].upper() for part in ("INSERT INTO ASSESSMENTS", "INSERT INTO QA_ROUNDS",
                                                              "UPDATE PATIENTS SET", "INSERT INTO AUDIT_EVENTS"))
     else:
         assert kinds(statements)[2:] == ["INSERT INTO ASSESSMENTS", "INSERT INTO QA_ROUNDS", "UPDATE PATIENTS SET",
                                          "INSERT INTO AUDIT_EVENTS"], statements
 
 
-def test_replacing_an_assessments_score_and_rounds_is_four_queries(api, records):
-    """What bench/run.py sends: a new score, new rounds. Auth; the patient, then the assessment with its
-    rounds, each locked as a deletion would lock them; one statement for the rest: the old rounds'
-    DELETE, the assessment's UPDATE, the new rounds, the patient's last assessment and the audit event
-    (SQLite: one by one, eight; ten before either)."""
+def test_replacing_an_assessments_score_and_rounds_is_three_queries(api, records):
+    """What bench/run.py sends: a new score, new rounds. The patient locked as writers of its assessments lock it,
+    the token's sign-in judged in the same statement; the assessment with its rounds, locked; one
+    statement for the rest: the old rounds' DELETE, the assessment's UPDATE, the new rounds, the
+    patient's last assessment and the audit event (SQLite: auth first, then one by one, eight; ten
+    before either)."""
     assessment = records[1][0]
     with sql_statements() as statements:
         response = api.patch(f"/api/assessments/{assessment.id}/", json={"score": 3, "qna_rounds": FIVE_ROUNDS})
     assert response.status_code == 200 and response.json["qna_rounds"] == FIVE_ROUNDS
     if on_postgresql():
-        assert len(statements) == 4, statements
-        assert kinds(statements)[3] == "WITH REPLACED_ROUNDS AS", statements
+        assert kinds(statements) == ["WITH ACCOUNT AS", "SELECT ASSESSMENTS.ID, ASSESSMENTS.TYPE,",
+                                     "WITH REPLACED_ROUNDS AS"], statements
+        assert "FROM SESSIONS JOIN USERS" in statements[0].upper(), statements[0]
+        assert statements[0].endswith("FOR NO KEY UPDATE OF patients"), statements[0]
     else:
         assert kinds(statements)[3:] == ["DELETE FROM QA_ROUNDS", "UPDATE ASSESSMENTS SET", "INSERT INTO QA_ROUNDS",
                                          "UPDATE PATIENTS SET", "INSERT INTO AUDIT_EVENTS"], statements
 
 
-def test_changing_an_assessments_score_is_four_queries(api, records):
-    """A new score, the same rounds. Auth; the patient; the assessment with its rounds; one statement
-    for the assessment's UPDATE, the patient's last assessment and the audit event (SQLite: six; eight
-    before either)."""
+def test_changing_an_assessments_score_is_three_queries(api, records):
+    """A new score, the same rounds. The patient and the sign-in; the assessment with its rounds; one
+    statement for the assessment's UPDATE, the patient's last assessment and the audit event (SQLite:
+    six; eight before either)."""
     assessment = records[1][0]
     rounds = [{"question": f"Q{k}?", "answer": "A"} for k in range(3)]
     with sql_statements() as statements:
         response = api.patch(f"/api/assessments/{assessment.id}/", json={"score": 3, "qna_rounds": rounds})
     assert response.status_code == 200 and response.json["score"] == 3 and response.json["qna_rounds"] == rounds
     if on_postgresql():
-        assert len(statements) == 4 and "INSERT INTO QA_ROUNDS" not in statements[3].upper(), statements
+        assert len(statements) == 3 and "INSERT INTO QA_ROUNDS" not in statements[2].upper(), statements
     else:
         assert kinds(statements)[3:] == ["UPDATE ASSESSMENTS SET", "UPDATE PATIENTS SET", "INSERT INTO AUDIT_EVENTS"]
+
+
+WRITES = re.compile(r"\b(INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b", re.IGNORECASE)
 
 
 @pytest.mark.parametrize("method, url", [("POST", "/api/assessments/"), ("PATCH", "/api/assessments/{a}/"),
@@ -146,6 +154,6 @@ def test_a_write_answers_with_what_it_committed_without_reading_it_back(api, rec
         response = api.request(method, url.format(a=assessment.id, p=patient.id), json=body)
     assert response.status_code in (200, 201), response.json
     kinds = [statement.lstrip().split(None, 1)[0].upper() for statement in statements]
-    first_write = next(n for n, kind in enumerate(kinds) if kind in ("INSERT", "UPDATE", "DELETE", "WITH"))
+    first_write = next(n for n, statement in enumerate(statements) if WRITES.search(statement))
     assert "SELECT" not in kinds[first_write:], statements
     assert all(response.json[key] == value for key, value in body.items() if key != "patient")

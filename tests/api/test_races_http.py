@@ -101,3 +101,18 @@ def test_racing_delete_and_writes_on_one_assessment(race, http):
     assert all(r.status_code in (200, 404) for r in responses[2:])
     assert db.session.get(Assessment, assessment_id) is None
     assert_unbroken_chain("assessment", assessment_id)
+
+
+def test_a_patient_deleted_while_its_assessment_changes_ends_both_cleanly(race, http):
+    """An update locks the patient before the assessment, as the patient's deletion does, the token's
+    sign-in judged in that first lock: neither waits for the other (no deadlock, no 500). An update
+    before the deletion is 200 and the deletion's audit shows it; after it, 404."""
+    patient = factories.make_patient(http.user, **ORIGINAL)
+    patient_id, assessment_id = patient.id, factories.make_assessment(patient).id
+    path = f"/api/assessments/{assessment_id}/"
+    responses = race(lambda: http.delete(f"/api/patients/{patient_id}/"),
+                     *[lambda n=n: http.patch(path, json={"score": n}) for n in (7, 8, 9)])
+    assert responses[0].status_code == 204
+    assert all(r.status_code in (200, 404) for r in responses[1:]), [r.status_code for r in responses]
+    assert db.session.get(Assessment, assessment_id) is None
+    assert_unbroken_chain("assessment", assessment_id)

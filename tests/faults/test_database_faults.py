@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from healthpal import database
 from healthpal.errors import OUTCOME_UNKNOWN, UNAVAILABLE
 from healthpal.extensions import db
-from healthpal.models import AuditEvent, Patient
+from healthpal.models import Assessment, AuditEvent, Patient
 from tests import factories
 from tests.api.support import Api
 from tests.faults.conftest import FAST_TIMEOUTS
@@ -143,23 +143,44 @@ def test_a_connection_lost_during_commit_is_answered_as_unknown(clients, pg_prox
     assert "We can't tell whether that was saved" in text_shown and "nothing was" not in text_shown
 
 
-def test_a_row_lock_held_elsewhere_gets_503_at_the_lock_timeout(another_app, postgresql, clinician):
-    """Another session holds the patient's row: the update waits the lock timeout, not the
-    (much longer) statement timeout, and nothing changes."""
+@pytest.mark.parametrize("write", ["patient", "assessment"])
+def test_a_row_lock_held_elsewhere_gets_503_at_the_lock_timeout(another_app, postgresql, clinician, write):
+    """Another session holds the patient's row: the update (of the patient, or of one of its
+    assessments, whose first statement judges the token's sign-in too) waits the lock timeout, not the
+    (much longer) statement timeout, and nothing changes; once the lock is gone, it goes through."""
     app = another_app(DATABASE_LOCK_TIMEOUT=1, DATABASE_STATEMENT_TIMEOUT=30)
     patient = factories.make_patient(clinician, phone="5550000001")
+    assessment = factories.make_assessment(patient, score=50)
+    path, body = ((f"/api/patients/{patient.id}/", {"phone": "5550000002"}) if write == "patient"
+                  else (f"/api/assessments/{assessment.id}/", {"score": 51}))
     api = Api(app.test_client(), clinician)
     blocker = psycopg2.connect(make_url(postgresql).set(drivername="postgresql").render_as_string(False))
     try:
         blocker.cursor().execute("UPDATE patients SET phone = phone WHERE id = %s", (patient.id,))
-        answer, seconds = timed(lambda: api.patch(f"/api/patients/{patient.id}/", json={"phone": "5550000002"}),
-                                limit=5)
+        answer, seconds = timed(lambda: api.patch(path, json=body), limit=5)
     finally:
         blocker.rollback()
         blocker.close()
     assert (answer.status_code, answer.json) == (503, {"detail": UNAVAILABLE})
     assert seconds < 3
-    assert db.session.scalar(select(Patient.phone).filter_by(id=patient.id)) == "5550000001"
+    assert db.session.execute(select(Patient.phone, Assessment.score).join(Assessment.patient)
+                              .filter(Assessment.id == assessment.id)).one() == ("5550000001", 50)
+    assert api.patch(path, json=body).status_code == 200
+
+
+def test_an_assessment_update_whose_connection_is_lost_at_its_first_statement_runs_again(
+        clients, pg_proxy, clinician):
+    """Lost as the statement that judges the sign-in and takes the first lock is sent: nothing was
+    written, so the request runs again on a fresh connection and is written once."""
+    api, _, _ = clients
+    assessment = factories.make_assessment(factories.make_patient(clinician), score=50)
+    path = f"/api/assessments/{assessment.id}/"
+    assert api.patch(path, json={"score": 51}).status_code == 200     # prepares its statements
+    pg_proxy.trip(b"EXECUTE", "drop")
+    assert api.patch(path, json={"score": 52}).json["score"] == 52
+    db.session.rollback()
+    assert db.session.scalars(select(AuditEvent.changes).filter_by(entity_type="assessment", action="update")
+                              .order_by(AuditEvent.id)).all() == [{"score": [50, 51]}, {"score": [51, 52]}]
 
 
 def reads_of(patient_id: int) -> int:
