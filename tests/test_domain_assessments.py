@@ -1,11 +1,11 @@
 """Assessments in the domain layer: whole-record rules, PUT/PATCH semantics, scoping, atomic writes."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
-from healthpal.domain import assessments, audit, channels, patients, rules, users
+from healthpal.domain import assessments, audit, channels, patients, rules, sessions, users
 from healthpal.domain.exceptions import Conflict, Invalid, NotFound
 from healthpal.extensions import db
 from healthpal.models import Assessment, AuditEvent, QARound
@@ -281,8 +281,17 @@ def test_simultaneous_identical_creates_give_one_assessment(patient, race, reque
     assert count(Assessment) == 1 and count(QARound) == len(ROUNDS)
 
 
+def _by_sign_in(actor, **change):
+    """`update_by_sign_in` for a mobile-app sign-in of `actor` started now."""
+    _, secret = sessions.start(kind=sessions.APP, user_id=actor.id, lifetime=timedelta(hours=1))
+    sign_in = sessions.sign_in_values(secret=secret, user_id=actor.id, user_key=actor.key)
+    return assessments.update_by_sign_in(sign_in, **change)
+
+
 @pytest.mark.postgres
-def test_an_assessment_moved_between_the_locks_of_its_patient_and_its_own_is_not_written(patient, assessment):
+@pytest.mark.parametrize("write", [lambda actor, **change: assessments.update(actor=actor, **change), _by_sign_in],
+                         ids=["update", "update_by_sign_in"])
+def test_an_assessment_moved_between_the_locks_of_its_patient_and_its_own_is_not_written(patient, assessment, write):
     """A write locks the assessment's patient, then the assessment: when another writer moved it to
     another patient in between, that patient is not locked, so nothing is written (Conflict)."""
     if db.engine.dialect.name != "postgresql":
@@ -300,8 +309,7 @@ def test_an_assessment_moved_between_the_locks_of_its_patient_and_its_own_is_not
     event.listen(db.engine, "before_cursor_execute", move_first)
     try:
         with pytest.raises(Conflict):
-            assessments.update(actor=patient.clinician, via=API, assessment_id=assessment.id, data={"score": 3},
-                               partial=True)
+            write(patient.clinician, via=API, assessment_id=assessment.id, data={"score": 3}, partial=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", move_first)
     after = reloaded(Assessment, assessment.id)

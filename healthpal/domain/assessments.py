@@ -630,7 +630,7 @@ def update_by_sign_in(sign_in: dict, *, via: str, assessment_id: int, data: dict
         current = _shown(tuple(found))
         if current.patient_id not in patients_locked:     # moved between the two reads: its patient is not locked
             raise Conflict(MOVED_MEANWHILE)
-        assessment = Assessment(**dict(zip(Listed._fields[:-1], current, strict=False)))
+        assessment = Assessment(**dict(zip(Listed._fields[:-1], current[:-1], strict=True)))
         set_committed_value(assessment, "patient", patients_locked[current.patient_id])
         written = _change(assessment, current.rounds, actor=actor, via=via, data=data, partial=partial,
                           expected=expected)
