@@ -139,16 +139,16 @@ _LOCK = {everything: select(Assessment).where(*_by_id(everything)).with_for_upda
          for everything in (False, True)}
 # A create or an update by a mobile-app sign-in (`create_by_sign_in`, `update_by_sign_in`) takes the
 # same locks in the same order with statements that load no model objects: the first judges the
-# sign-in too, each of its rows the account whose sign-in it honours (`sessions.APP_ACCOUNT`) and one
+# sign-in too, each of its rows the account whose sign-in it honours (`sessions.APP_HOLDER`) and one
 # of that account's patients; an update's second reads the assessment as `Listed`.
 _PATIENTS = cast(Table, Patient.__table__)
-_ACCOUNT = sessions.APP_ACCOUNT
-_ACCOUNT_WIDTH = len(_ACCOUNT.c)
+_HOLDER = sessions.APP_HOLDER
+_HOLDER_WIDTH = len(_HOLDER.c)
 _PATIENT_FIELDS = tuple(column.key for column in _PATIENTS.columns)
 
 
 def _patients_by_sign_in(which: ColumnElement[bool]) -> Select:
-    return (select(*_ACCOUNT.c, *_PATIENTS.c).join_from(_ACCOUNT, _PATIENTS, _PATIENTS.c.clinician_id == _ACCOUNT.c.id)
+    return (select(*_HOLDER.c, *_PATIENTS.c).join_from(_HOLDER, _PATIENTS, _PATIENTS.c.clinician_id == _HOLDER.c.id)
             .where(which, _PATIENTS.c.clinician_id == bindparam("actor_id"))
             .order_by(_PATIENTS.c.id).with_for_update(key_share=True, of=_PATIENTS).execution_options(**PREPARED))
 
@@ -189,8 +189,8 @@ def _locked_by_sign_in(statement: Select, values: dict) -> tuple[User, dict[int,
     rows = db.session.connection().execute(statement, values).all()
     if not rows:
         return None
-    return sessions.account(rows[0][:_ACCOUNT_WIDTH]), {
-        row[_ACCOUNT_WIDTH]: Patient(**dict(zip(_PATIENT_FIELDS, row[_ACCOUNT_WIDTH:], strict=True))) for row in rows}
+    return sessions.account(rows[0][:_HOLDER_WIDTH]), {
+        row[_HOLDER_WIDTH]: Patient(**dict(zip(_PATIENT_FIELDS, row[_HOLDER_WIDTH:], strict=True))) for row in rows}
 
 
 def _target(moving_to) -> int | None:

@@ -66,12 +66,11 @@ def _app_sign_in(*columns) -> Select:
 
 # Its record's id and its account's columns, read without the ORM's loading (API requests run it).
 _APP_SIGN_IN = _app_sign_in(_SESSIONS.c.id, *_USERS.columns).execution_options(**PREPARED)
-# The account (`id`, `username`) of a mobile sign-in still honoured, for a statement that judges the
-# sign-in and does its work at once (`audit.signed_in_read`); its values come from `sign_in_values`.
-APP_HOLDER = _app_sign_in(_USERS.c.id, _USERS.c.username).cte("holder")
-# The same with every column of the account (`account` makes its User), for a write whose first
-# locking statement judges the sign-in (`assessments.create_by_sign_in`, `update_by_sign_in`).
-APP_ACCOUNT = _app_sign_in(*_USERS.columns).cte("account")
+# The account (its columns; `account` makes its User) of a mobile sign-in still honoured, for a
+# statement that judges the sign-in and does its work at once: an audited read
+# (`audit.signed_in_read`), or a write's first lock (`assessments.create_by_sign_in`,
+# `update_by_sign_in`). Its values come from `sign_in_values`.
+APP_HOLDER = _app_sign_in(*_USERS.columns).cte("holder")
 _USER_FIELDS = tuple(column.key for column in _USERS.columns)
 
 
@@ -134,7 +133,7 @@ def sign_in_values(*, secret, user_id: int, user_key) -> dict | None:
 
 
 def account(columns) -> User:
-    """The User of its columns in order (`users`' columns, as `APP_ACCOUNT` has them), apart from
+    """The User of its columns in order (`users`' columns, as `APP_HOLDER` has them), apart from
     the session: who did something, for the rules and the audit trail."""
     return User(**dict(zip(_USER_FIELDS, columns, strict=True)))
 

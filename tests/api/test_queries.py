@@ -93,7 +93,7 @@ def test_creating_an_assessment_with_five_rounds_is_two_queries(api, records):
                                                        "score": 7, "qna_rounds": FIVE_ROUNDS})
     assert response.status_code == 201 and response.json["qna_rounds"] == FIVE_ROUNDS
     if on_postgresql():
-        assert kinds(statements) == ["WITH ACCOUNT AS", "WITH WRITTEN AS"], statements
+        assert kinds(statements) == ["WITH HOLDER AS", "WITH WRITTEN AS"], statements
         assert statements[0].endswith("FOR NO KEY UPDATE OF patients"), statements[0]
         assert all(part in statements[1].upper() for part in ("INSERT INTO ASSESSMENTS", "INSERT INTO QA_ROUNDS",
                                                              "UPDATE PATIENTS SET", "INSERT INTO AUDIT_EVENTS"))
@@ -113,7 +113,7 @@ def test_replacing_an_assessments_score_and_rounds_is_three_queries(api, records
         response = api.patch(f"/api/assessments/{assessment.id}/", json={"score": 3, "qna_rounds": FIVE_ROUNDS})
     assert response.status_code == 200 and response.json["qna_rounds"] == FIVE_ROUNDS
     if on_postgresql():
-        assert kinds(statements) == ["WITH ACCOUNT AS", "SELECT ASSESSMENTS.ID, ASSESSMENTS.TYPE,",
+        assert kinds(statements) == ["WITH HOLDER AS", "SELECT ASSESSMENTS.ID, ASSESSMENTS.TYPE,",
                                      "WITH REPLACED_ROUNDS AS"], statements
         assert "FROM SESSIONS JOIN USERS" in statements[0].upper(), statements[0]
         assert statements[0].endswith("FOR NO KEY UPDATE OF patients"), statements[0]
